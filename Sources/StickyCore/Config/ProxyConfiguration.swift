@@ -1,0 +1,82 @@
+import Logging
+
+/// Every setting of the proxy, typed and validated, with its defaults.
+///
+/// Built from CLI flags, environment variables and a YAML file by `ProxyConfiguration+ConfigReader.swift`;
+/// the README's settings table is the documentation of each field.
+public struct ProxyConfiguration: Sendable {
+    /// `STICKY_LISTEN`: where clients connect.
+    public var listen: SocketAddressSpec = SocketAddressSpec(host: "0.0.0.0", port: 8080)
+    /// `STICKY_BACKENDS`: the pool, in configured order. Never empty once loaded.
+    public var backends: [BackendDefinition] = []
+    /// `STICKY_COOKIE_NAMES`: session cookie names; the first configured name present in a request wins.
+    public var cookieNames: [String] = ["connect.sid", "PHPSESSID", "JSESSIONID", "ASP.NET_SessionId"]
+    /// `STICKY_STORE`: where mappings live.
+    public var store: StoreLocation = .memory
+    /// `STICKY_DEFAULT_TTL`: lifetime of a mapping whose cookie has no Max-Age/Expires.
+    public var defaultTTL: Duration = .seconds(1800)
+    /// `STICKY_KEY_PREFIX`: prefix of every store key.
+    public var keyPrefix: String = "sticky:"
+    /// `STICKY_KEY_SECRET`: when set, store keys use HMAC-SHA-256 with it. Never logged.
+    public var keySecret: [UInt8]? = nil
+    /// `STICKY_FALLBACK`: whether a session whose backend is down goes to another backend (`true`) or gets 503.
+    public var fallback: Bool = true
+    /// `STICKY_ADMIN_LISTEN`: the admin listener, or `nil` for `off`.
+    public var adminListen: SocketAddressSpec? = SocketAddressSpec(host: "127.0.0.1", port: 9090)
+    /// `STICKY_LOG_LEVEL`.
+    public var logLevel: Logger.Level = .info
+    /// `STICKY_MEMORY_MAX_ENTRIES`: the in-memory store's bound; the least recently used mapping goes first.
+    public var memoryMaxEntries: Int = 1_000_000
+    /// `STICKY_STORE_TIMEOUT_MS`: the deadline of each store call.
+    public var storeTimeout: Duration = .milliseconds(50)
+    /// `STICKY_UPSTREAM_TIMEOUT`: how long a backend may take to send the response head, or to send more
+    /// of the body, before the client gets 504 (or the connection is cut, once the head is forwarded).
+    public var upstreamTimeout: Duration = .seconds(30)
+    /// `STICKY_CONNECT_TIMEOUT`: how long a TCP connect to a backend may take.
+    public var connectTimeout: Duration = .seconds(5)
+    /// `STICKY_BACKEND_COOLDOWN`: how long a backend that refused a connection gets no new requests.
+    public var backendCooldown: Duration = .seconds(10)
+    /// `STICKY_UPSTREAM_MAX_CONNECTIONS`: open connections per backend, per event loop.
+    public var upstreamMaxConnections: Int = 512
+    /// `STICKY_UPSTREAM_IDLE_TIMEOUT`: how long an idle pooled upstream connection is kept.
+    public var upstreamIdleTimeout: Duration = .seconds(60)
+    /// `STICKY_CLIENT_IDLE_TIMEOUT`: how long an idle keep-alive client connection is kept.
+    public var clientIdleTimeout: Duration = .seconds(60)
+    /// `STICKY_THREADS`: event loops; `nil` means one per core.
+    public var threads: Int? = nil
+
+    public init() {}
+}
+
+/// A `HOST:PORT` to listen on or connect to. IPv6 hosts are written in brackets: `[::1]:8080`.
+public struct SocketAddressSpec: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// One backend of the pool: `NAME=HOST:PORT`, or `HOST:PORT` whose name is `HOST:PORT`.
+public struct BackendDefinition: Hashable, Sendable {
+    /// What the store records; stable across replicas and address changes.
+    public var name: String
+    public var address: SocketAddressSpec
+
+    public init(name: String, address: SocketAddressSpec) {
+        self.name = name
+        self.address = address
+    }
+}
+
+/// Where mappings are kept.
+public enum StoreLocation: Hashable, Sendable {
+    /// The embedded in-memory store, for a single replica.
+    case memory
+}

@@ -1,0 +1,41 @@
+import NIOCore
+
+/// Where session → backend mappings live, shared by every replica that points at the same store.
+///
+/// Every call carries a deadline and completes its future on `eventLoop`. A failed or timed-out
+/// call fails its future with a ``StoreError``; callers treat that as a miss, never as a client error.
+/// Implementations must never block `eventLoop`: blocking client libraries run on a thread pool.
+public protocol StoreBackend: Sendable {
+    /// The mapping stored under `key`, or `nil` when there is none.
+    func get(_ key: StoreKey, deadline: NIODeadline, on eventLoop: any EventLoop) -> EventLoopFuture<StoredMapping?>
+
+    /// Records `mapping` under `key` for `ttl`, replacing whatever was there.
+    func set(
+        _ key: StoreKey,
+        to mapping: StoredMapping,
+        ttl: Duration,
+        deadline: NIODeadline,
+        on eventLoop: any EventLoop
+    ) -> EventLoopFuture<Void>
+
+    /// Removes the mapping under `key`. Removing an absent key succeeds.
+    func delete(_ key: StoreKey, deadline: NIODeadline, on eventLoop: any EventLoop) -> EventLoopFuture<Void>
+
+    /// Sets the remaining lifetime of an existing mapping to `ttl`. An absent key is left absent.
+    func refresh(_ key: StoreKey, ttl: Duration, deadline: NIODeadline, on eventLoop: any EventLoop)
+        -> EventLoopFuture<Void>
+
+    /// Atomically replaces the mapping under `key` with `replacement` if it is absent or still equals `stale`,
+    /// and returns what is stored afterwards.
+    ///
+    /// This is how replicas converge: when several of them re-pick a backend at once, the first writer wins
+    /// and every other caller gets the winner back and follows it.
+    func reassign(
+        _ key: StoreKey,
+        from stale: StoredMapping?,
+        to replacement: StoredMapping,
+        ttl: Duration,
+        deadline: NIODeadline,
+        on eventLoop: any EventLoop
+    ) -> EventLoopFuture<StoredMapping>
+}

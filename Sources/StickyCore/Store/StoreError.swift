@@ -1,0 +1,33 @@
+/// Why a store call did not answer. Its description is short and bounded, safe as a metric label.
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    private enum Code: Hashable, Sendable {
+        case timeout
+        case unavailable
+        case protocolError
+        case circuitOpen
+        case shutdown
+    }
+
+    private let code: Code
+
+    /// The deadline passed before the store answered.
+    public static let timeout = StoreError(code: .timeout)
+    /// No connection to the store could be made or kept.
+    public static let unavailable = StoreError(code: .unavailable)
+    /// The store answered something this client does not understand.
+    public static let protocolError = StoreError(code: .protocolError)
+    /// The circuit breaker is open: the store was not called.
+    public static let circuitOpen = StoreError(code: .circuitOpen)
+    /// The client was shut down.
+    public static let shutdown = StoreError(code: .shutdown)
+
+    public var description: String {
+        switch code {
+        case .timeout: "timeout"
+        case .unavailable: "unavailable"
+        case .protocolError: "protocol_error"
+        case .circuitOpen: "circuit_open"
+        case .shutdown: "shutdown"
+        }
+    }
+}

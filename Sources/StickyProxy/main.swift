@@ -1,0 +1,1 @@
+print("sticky-proxy: not yet")
