@@ -1,0 +1,302 @@
+import Glibc
+import NIOCore
+import NIOHTTP1
+
+// MARK: - the response from the backend
+
+extension ClientConnectionHandler: UpstreamConnectionDelegate {
+    func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart) {
+        guard let exchange = self.exchange, exchange.upstream === connection else {
+            connection.close()
+            return
+        }
+        exchange.lastActivity = .now()
+        switch exchange.responsePhase {
+        case .awaitingHead:
+            guard case .head(let head) = part else {
+                self.upstreamFailed(exchange, error: UpstreamError.closedBeforeResponse)
+                return
+            }
+            self.received(head, for: exchange)
+        case .holdingHead:
+            exchange.heldResponseParts.append(part)
+        case .streaming:
+            self.relay(part, of: exchange)
+        case .done:
+            connection.close()
+        }
+    }
+
+    func upstreamReadComplete(_ connection: UpstreamConnection) {
+        guard self.exchange?.upstream === connection else { return }
+        self.context?.flush()
+    }
+
+    func upstreamWritabilityChanged(_ connection: UpstreamConnection) {
+        guard let exchange = self.exchange, exchange.upstream === connection, exchange.headSent else { return }
+        self.setClientReadsPaused(!connection.isWritable)
+    }
+
+    func upstream(_ connection: UpstreamConnection, failed error: any Error) {
+        guard let exchange = self.exchange, exchange.upstream === connection else { return }
+        self.upstreamFailed(exchange, error: error)
+    }
+
+    // MARK: the head
+
+    private func received(_ head: HTTPResponseHead, for exchange: ProxyExchange) {
+        exchange.upstreamKeepAlive = head.isKeepAlive
+        let writes = self.learn(from: head, for: exchange)
+        let holding = writes.filter(\.holdsResponse)
+        for write in writes where !write.holdsResponse {
+            _ = self.perform(write)
+        }
+        guard !holding.isEmpty, let context else {
+            self.forwardHead(head, of: exchange)
+            return
+        }
+        // A write that starts or moves a session lands before the client can send its next request
+        // through another replica; bounded by the store deadline, after which the response goes on.
+        exchange.responsePhase = .holdingHead
+        exchange.upstream?.setReadsPaused(true)
+        let eventLoop = context.eventLoop
+        let release = eventLoop.makePromise(of: Void.self)
+        EventLoopFuture.andAllComplete(holding.map { self.perform($0) }, on: eventLoop).cascade(to: release)
+        let deadline = eventLoop.scheduleTask(in: self.runtime.storeTimeout) { release.succeed() }
+        release.futureResult.assumeIsolated().whenComplete { _ in
+            deadline.cancel()
+            guard exchange === self.exchange, exchange.responsePhase == .holdingHead else { return }
+            self.forwardHead(head, of: exchange)
+            let held = exchange.heldResponseParts
+            exchange.heldResponseParts.removeAll()
+            for part in held where exchange === self.exchange {
+                self.relay(part, of: exchange)
+            }
+            self.context?.flush()
+            if exchange === self.exchange, let context = self.context {
+                exchange.upstream?.setReadsPaused(!context.channel.isWritable)
+            }
+        }
+    }
+
+    /// What the response's `Set-Cookie` headers mean for the store.
+    private func learn(from head: HTTPResponseHead, for exchange: ProxyExchange) -> [StoreWrite] {
+        guard let backend = exchange.backend, head.headers.contains(name: "set-cookie") else { return [] }
+        return self.runtime.learner.writes(
+            setCookieHeaders: head.headers["set-cookie"],
+            requestSession: exchange.session,
+            routedBackend: exchange.routedBackend,
+            backend: backend.name,
+            now: Int64(time(nil))
+        )
+    }
+
+    /// Starts `write` on the store; the future never fails: a failure is logged and treated as done.
+    private func perform(_ write: StoreWrite) -> EventLoopFuture<Void> {
+        guard let context else { preconditionFailure("a store write after the handler was removed") }
+        let eventLoop = context.eventLoop
+        let deadline = NIODeadline.now() + self.runtime.storeTimeout
+        let future: EventLoopFuture<Void>
+        switch write.operation {
+        case .record(let mapping, let ttl):
+            future = self.runtime.store.set(write.key, to: mapping, ttl: ttl, deadline: deadline, on: eventLoop)
+            if mapping.slides {
+                self.resources.noteFreshTTL(write.key, at: .now())
+            }
+        case .delete:
+            future = self.runtime.store.delete(write.key, deadline: deadline, on: eventLoop)
+        }
+        let logger = self.logger
+        return future.flatMapErrorThrowing { error in
+            logger.warning("store write failed", metadata: ["store.error": "\(error)"])
+        }
+    }
+
+    func forwardHead(_ head: HTTPResponseHead, of exchange: ProxyExchange) {
+        guard let context else { return }
+        if head.status == .switchingProtocols, exchange.upgrade != nil {
+            self.startTunnel(exchange, head: head)
+            return
+        }
+        exchange.responsePhase = .streaming
+        if exchange.upgrade != nil || !exchange.requestComplete {
+            // The decoder stops after an upgrade request; a body still arriving cannot be skipped safely.
+            exchange.clientKeepAlive = false
+        }
+        let responseHasNoLength = !head.headers.contains(name: "content-length")
+            && head.headers[canonicalForm: "transfer-encoding"].last?.lowercased() != "chunked"
+        if exchange.requestHead.version == .http1_0, responseHasNoLength,
+            exchange.requestHead.method != .HEAD, head.status.mayHaveResponseBody
+        {
+            exchange.clientKeepAlive = false
+        }
+        let clientHead = HeaderRewriter.clientResponse(
+            head,
+            requestVersion: exchange.requestHead.version,
+            keepAlive: exchange.clientKeepAlive
+        )
+        context.write(Self.wrapOutboundOut(.head(clientHead)), promise: nil)
+    }
+
+    // MARK: the body
+
+    private func relay(_ part: HTTPClientResponsePart, of exchange: ProxyExchange) {
+        guard let context else { return }
+        switch part {
+        case .head:
+            self.upstreamFailed(exchange, error: UpstreamError.closedBeforeResponse)
+        case .body(let buffer):
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            if !context.channel.isWritable {
+                context.flush()
+                exchange.upstream?.setReadsPaused(true)
+            }
+        case .end(let trailers):
+            self.complete(exchange, trailers: trailers)
+        }
+    }
+
+    /// The response is complete: the backend connection goes back to its pool (or closes), the client
+    /// connection is ready for its next request (or closes).
+    private func complete(_ exchange: ProxyExchange, trailers: HTTPHeaders?) {
+        guard let context else { return }
+        exchange.responsePhase = .done
+        exchange.timeoutCheck?.cancel()
+        self.exchange = nil
+        if let upstream = exchange.upstream, let backend = exchange.backend {
+            if exchange.upstreamKeepAlive, exchange.requestComplete {
+                self.resources.pool(for: backend).release(upstream)
+            } else {
+                upstream.delegate = nil
+                upstream.close()
+            }
+        }
+        self.endResponse(keepAlive: exchange.clientKeepAlive, trailers: trailers, context: context)
+    }
+
+    /// Writes the end of a response, then either reads the next request or closes the connection.
+    func endResponse(keepAlive: Bool, trailers: HTTPHeaders? = nil, context: ChannelHandlerContext) {
+        if keepAlive {
+            context.writeAndFlush(Self.wrapOutboundOut(.end(trailers)), promise: nil)
+            self.setClientReadsPaused(false)
+        } else {
+            self.finished = true
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(.end(trailers))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    // MARK: failures
+
+    /// The backend connection failed during `exchange`: retry if that is safe, else answer 502/504, or cut the
+    /// client connection when the response had already started.
+    func upstreamFailed(_ exchange: ProxyExchange, error: any Error) {
+        guard exchange === self.exchange else { return }
+        exchange.timeoutCheck?.cancel()
+        if let upstream = exchange.upstream {
+            upstream.delegate = nil
+            upstream.close()
+            exchange.upstream = nil
+        }
+        switch exchange.responsePhase {
+        case .awaitingHead:
+            let isTimeout = (error as? UpstreamError) == .timeout
+            // A pooled connection the backend closed while it was idle fails before answering; a request
+            // that sent no body can safely go again on a fresh connection.
+            if !isTimeout, exchange.upstreamReused, exchange.requestBodyBytesSent == 0, exchange.attempts < 3,
+                let backend = exchange.backend
+            {
+                exchange.headSent = false
+                self.reconnect(exchange, to: backend)
+                return
+            }
+            self.logger.warning(
+                "backend failed before responding",
+                metadata: ["upstream.name": "\(exchange.backend?.name ?? "-")", "error": "\(error)"]
+            )
+            self.respond(exchange, status: isTimeout ? .gatewayTimeout : .badGateway)
+        case .holdingHead, .streaming:
+            self.logger.warning(
+                "backend failed mid-response",
+                metadata: ["upstream.name": "\(exchange.backend?.name ?? "-")", "error": "\(error)"]
+            )
+            self.exchange = nil
+            self.finished = true
+            self.context?.close(promise: nil)
+        case .done:
+            break
+        }
+    }
+
+    private func reconnect(_ exchange: ProxyExchange, to backend: Backend) {
+        exchange.attempts += 1
+        self.resources.pool(for: backend).lease().assumeIsolated().whenComplete { result in
+            guard exchange === self.exchange else {
+                if case .success(let lease) = result { self.resources.pool(for: backend).release(lease.connection) }
+                return
+            }
+            switch result {
+            case .success(let lease):
+                exchange.upstream = lease.connection
+                exchange.upstreamReused = lease.reused
+                lease.connection.delegate = self
+                self.sendRequestHead(exchange)
+            case .failure:
+                self.respond(exchange, status: .badGateway)
+            }
+        }
+    }
+
+    /// Answers the request of `exchange` from the proxy itself.
+    func respond(
+        _ exchange: ProxyExchange,
+        status: HTTPResponseStatus,
+        extraHeaders: [(String, String)] = []
+    ) {
+        guard exchange === self.exchange, let context else { return }
+        exchange.responsePhase = .done
+        exchange.timeoutCheck?.cancel()
+        self.exchange = nil
+        if let upstream = exchange.upstream {
+            upstream.delegate = nil
+            upstream.close()
+        }
+        // Unread body bytes would be taken for the next request: close instead.
+        let keepAlive = exchange.clientKeepAlive && exchange.requestComplete && exchange.upgrade == nil
+        self.writeErrorResponse(
+            status,
+            version: exchange.requestHead.version,
+            extraHeaders: extraHeaders,
+            keepAlive: keepAlive,
+            context: context
+        )
+    }
+
+    /// Answers a request that never became an exchange (rejected from its head alone).
+    func respondWithoutExchange(_ status: HTTPResponseStatus, context: ChannelHandlerContext, keepAlive: Bool) {
+        self.writeErrorResponse(status, version: .http1_1, extraHeaders: [], keepAlive: keepAlive, context: context)
+    }
+
+    private func writeErrorResponse(
+        _ status: HTTPResponseStatus,
+        version: HTTPVersion,
+        extraHeaders: [(String, String)],
+        keepAlive: Bool,
+        context: ChannelHandlerContext
+    ) {
+        let body = "\(status.code) \(status.reasonPhrase)\n"
+        var headers = HTTPHeaders([
+            ("content-type", "text/plain; charset=utf-8"),
+            ("content-length", "\(body.utf8.count)"),
+        ])
+        headers.add(contentsOf: extraHeaders)
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))),
+            promise: nil)
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
+            promise: nil)
+        self.endResponse(keepAlive: keepAlive, context: context)
+    }
+}

@@ -1,0 +1,359 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The handler at the end of a client connection's pipeline: routes each request to its backend and relays
+/// both directions with backpressure.
+///
+/// One request is in flight at a time (`HTTPServerPipelineHandler` holds pipelined ones back), described by a
+/// ``ProxyExchange``. Reads from the client pause while the request is routed and while the backend is not
+/// writable; reads from the backend pause while the client is not writable.
+final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let runtime: ProxyRuntime
+    let resources: LoopResources
+    var logger: Logger
+    var context: ChannelHandlerContext?
+    var exchange: ProxyExchange?
+    private var readsPaused = false
+    private var pendingRead = false
+    /// Set once the connection is closing or tunnelling: no more requests.
+    var finished = false
+
+    init(runtime: ProxyRuntime, resources: LoopResources) {
+        self.runtime = runtime
+        self.resources = resources
+        self.logger = runtime.logger
+    }
+
+    // MARK: client reads
+
+    func setClientReadsPaused(_ paused: Bool) {
+        guard self.readsPaused != paused else { return }
+        self.readsPaused = paused
+        if !paused, self.pendingRead, let context {
+            self.pendingRead = false
+            context.read()
+        }
+    }
+
+    // MARK: a request arrives
+
+    private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        if head.method == .CONNECT {
+            self.respondWithoutExchange(.methodNotAllowed, context: context, keepAlive: false)
+            return
+        }
+        let now = NIODeadline.now()
+        let upgrade = Self.upgradeToken(of: head)
+        let session = self.runtime.extractor.session(cookieHeaders: head.headers["cookie"], target: head.uri)
+        let key = session.map { self.runtime.keys.key(for: $0) }
+        let upstreamHead = HeaderRewriter.upstreamRequest(
+            head,
+            clientAddress: context.channel.remoteAddress?.ipAddress,
+            upgrade: upgrade
+        )
+        let exchange = ProxyExchange(
+            requestHead: head,
+            upstreamHead: upstreamHead,
+            session: session,
+            key: key,
+            upgrade: upgrade,
+            now: now
+        )
+        self.exchange = exchange
+        self.setClientReadsPaused(true)
+        guard let key else {
+            self.route(exchange, lookup: .noSession)
+            return
+        }
+        self.runtime.store.get(key, deadline: now + self.runtime.storeTimeout, on: context.eventLoop)
+            .assumeIsolated()
+            .whenComplete { result in
+                switch result {
+                case .success(.some(let mapping)): self.route(exchange, lookup: .found(mapping))
+                case .success(.none): self.route(exchange, lookup: .absent)
+                case .failure(let error):
+                    self.logger.debug("store lookup failed", metadata: ["store.error": "\(error)"])
+                    self.route(exchange, lookup: .failed)
+                }
+            }
+    }
+
+    private static func upgradeToken(of head: HTTPRequestHead) -> String? {
+        guard let upgrade = head.headers.first(name: "upgrade"),
+            head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "upgrade" })
+        else { return nil }
+        return upgrade
+    }
+
+    // MARK: routing
+
+    /// Decides the backend for `exchange` and connects to it.
+    func route(_ exchange: ProxyExchange, lookup: AffinityRouter.Lookup) {
+        guard exchange === self.exchange else { return }
+        exchange.lookup = lookup
+        let now = NIODeadline.now()
+        switch self.runtime.router.route(lookup, at: now, excluding: exchange.excluded) {
+        case .forward(let backend, let decision):
+            exchange.decision = decision
+            if case .found(let mapping) = lookup {
+                exchange.routedBackend = mapping.backend
+                if mapping.slides, let key = exchange.key, self.resources.isRefreshDue(key, at: now) {
+                    self.refreshTTL(key)
+                }
+            }
+            self.connect(exchange, to: backend)
+        case .claim(let backend, let stale, let decision):
+            exchange.decision = decision
+            self.claim(exchange, for: backend, replacing: stale)
+        case .unavailable:
+            self.respond(exchange, status: .serviceUnavailable, extraHeaders: [("retry-after", "5")])
+        case .noBackend:
+            self.respond(exchange, status: .badGateway)
+        }
+    }
+
+    /// Records `backend` for the session unless another replica got there first, then follows the winner.
+    private func claim(_ exchange: ProxyExchange, for backend: Backend, replacing stale: StoredMapping?) {
+        guard let key = exchange.key, let context else {
+            self.connect(exchange, to: backend)
+            return
+        }
+        let mapping = StoredMapping(backend: backend.name, slides: stale?.slides ?? true)
+        self.runtime.store.reassign(
+            key,
+            from: stale,
+            to: mapping,
+            ttl: self.runtime.defaultTTL,
+            deadline: .now() + self.runtime.storeTimeout,
+            on: context.eventLoop
+        )
+        .assumeIsolated()
+        .whenComplete { result in
+            guard exchange === self.exchange else { return }
+            switch result {
+            case .success(let winner):
+                if winner.backend != backend.name, let other = self.runtime.router.backend(named: winner.backend),
+                    other.isAvailable(at: .now()), !exchange.excluded.contains(other.name)
+                {
+                    exchange.routedBackend = other.name
+                    self.connect(exchange, to: other)
+                } else {
+                    exchange.routedBackend = winner.backend
+                    self.connect(exchange, to: backend)
+                }
+            case .failure(let error):
+                self.logger.debug("store claim failed", metadata: ["store.error": "\(error)"])
+                self.connect(exchange, to: backend)
+            }
+        }
+    }
+
+    private func refreshTTL(_ key: StoreKey) {
+        guard let context else { return }
+        let logger = self.logger
+        self.runtime.store.refresh(
+            key,
+            ttl: self.runtime.defaultTTL,
+            deadline: .now() + self.runtime.storeTimeout,
+            on: context.eventLoop
+        ).whenFailure { error in
+            logger.debug("store refresh failed", metadata: ["store.error": "\(error)"])
+        }
+    }
+
+    // MARK: connecting
+
+    private func connect(_ exchange: ProxyExchange, to backend: Backend) {
+        exchange.backend = backend
+        exchange.attempts += 1
+        self.resources.pool(for: backend).lease().assumeIsolated().whenComplete { result in
+            guard exchange === self.exchange, !self.finished else {
+                if case .success(let lease) = result {
+                    self.resources.pool(for: backend).release(lease.connection)
+                }
+                return
+            }
+            switch result {
+            case .success(let lease):
+                backend.markUp()
+                self.attach(exchange, to: lease)
+            case .failure(let error as UpstreamError) where error == .connectFailed:
+                self.logger.warning(
+                    "backend refused the connection",
+                    metadata: ["upstream.name": "\(backend.name)", "upstream.address": "\(backend.address)"]
+                )
+                backend.markDown(until: .now() + self.runtime.backendCooldown)
+                exchange.excluded.insert(backend.name)
+                if exchange.attempts < self.runtime.router.backends.count {
+                    self.route(exchange, lookup: exchange.lookup)
+                } else {
+                    self.respond(exchange, status: .badGateway)
+                }
+            case .failure:
+                self.respond(exchange, status: .serviceUnavailable, extraHeaders: [("retry-after", "1")])
+            }
+        }
+    }
+
+    private func attach(_ exchange: ProxyExchange, to lease: UpstreamPool.Lease) {
+        let upstream = lease.connection
+        exchange.upstream = upstream
+        exchange.upstreamReused = lease.reused
+        upstream.delegate = self
+        upstream.requestCount += 1
+        self.sendRequestHead(exchange)
+    }
+
+    /// Sends the head and whatever body arrived meanwhile, then lets the client's body flow.
+    func sendRequestHead(_ exchange: ProxyExchange) {
+        guard let upstream = exchange.upstream, let context else { return }
+        upstream.write(.head(exchange.upstreamHead))
+        exchange.headSent = true
+        for part in exchange.bufferedBody {
+            self.forward(part, of: exchange, to: upstream)
+        }
+        exchange.bufferedBody.removeAll()
+        upstream.flush()
+        if exchange.expectsContinue, !exchange.requestComplete {
+            context.writeAndFlush(
+                Self.wrapOutboundOut(.head(HTTPResponseHead(version: exchange.requestHead.version, status: .continue))),
+                promise: nil
+            )
+        }
+        exchange.lastActivity = .now()
+        self.scheduleTimeoutCheck(exchange, after: self.runtime.upstreamTimeout)
+        self.setClientReadsPaused(!upstream.isWritable)
+    }
+
+    private func forward(_ part: HTTPServerRequestPart, of exchange: ProxyExchange, to upstream: UpstreamConnection) {
+        switch part {
+        case .head:
+            preconditionFailure("a second request head inside one exchange")
+        case .body(let buffer):
+            exchange.requestBodyBytesSent += buffer.readableBytes
+            upstream.write(.body(.byteBuffer(buffer)))
+        case .end(let trailers):
+            upstream.write(.end(trailers))
+        }
+    }
+
+    // MARK: timeouts
+
+    private func scheduleTimeoutCheck(_ exchange: ProxyExchange, after delay: TimeAmount) {
+        guard let context else { return }
+        exchange.timeoutCheck?.cancel()
+        exchange.timeoutCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            self.checkTimeout(exchange)
+        }
+    }
+
+    private func checkTimeout(_ exchange: ProxyExchange) {
+        guard exchange === self.exchange, exchange.responsePhase != .done else { return }
+        let idle = NIODeadline.now() - exchange.lastActivity
+        if idle < self.runtime.upstreamTimeout {
+            self.scheduleTimeoutCheck(exchange, after: self.runtime.upstreamTimeout - idle)
+            return
+        }
+        self.logger.warning(
+            "backend timed out",
+            metadata: ["upstream.name": "\(exchange.backend?.name ?? "-")"]
+        )
+        self.upstreamFailed(exchange, error: UpstreamError.timeout)
+    }
+}
+
+// MARK: - ChannelHandler
+
+extension ClientConnectionHandler {
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = Self.unwrapInboundIn(data)
+        if case .head(let head) = part {
+            guard !self.finished else { return }
+            self.start(head, context: context)
+            return
+        }
+        guard let exchange = self.exchange else {
+            // The rest of a request that was already answered (an error response, a closed connection).
+            return
+        }
+        exchange.lastActivity = .now()
+        if case .end = part {
+            exchange.requestComplete = true
+        }
+        guard exchange.headSent, let upstream = exchange.upstream else {
+            exchange.bufferedBody.append(part)
+            return
+        }
+        self.forward(part, of: exchange, to: upstream)
+        if case .end = part {
+            upstream.flush()
+        } else if !upstream.isWritable {
+            upstream.flush()
+            self.setClientReadsPaused(true)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.exchange?.upstream?.flush()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if let upstream = self.exchange?.upstream {
+            upstream.setReadsPaused(!context.channel.isWritable)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.finished = true
+        if let exchange = self.exchange {
+            self.exchange = nil
+            exchange.timeoutCheck?.cancel()
+            if let upstream = exchange.upstream {
+                upstream.delegate = nil
+                upstream.close()
+            }
+        }
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            if self.exchange == nil {
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.logger.debug("client connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.readsPaused {
+            self.pendingRead = true
+        } else {
+            context.read()
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ClientConnectionHandler: Sendable {}

@@ -1,0 +1,47 @@
+import NIOCore
+
+/// What one event loop owns: its upstream pools and its refresh ledger.
+///
+/// Only ever touched on `eventLoop` (every method asserts it), which is what makes it safe to share the
+/// reference across threads without a lock.
+final class LoopResources: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    private var pools: [String: UpstreamPool] = [:]
+    private let poolSettings: UpstreamPool.Settings
+    private var ledger: RefreshLedger
+
+    init(eventLoop: any EventLoop, poolSettings: UpstreamPool.Settings, ledger: RefreshLedger) {
+        self.eventLoop = eventLoop
+        self.poolSettings = poolSettings
+        self.ledger = ledger
+    }
+
+    /// This loop's pool of connections to `backend`.
+    func pool(for backend: Backend) -> UpstreamPool {
+        self.eventLoop.assertInEventLoop()
+        if let pool = self.pools[backend.name], pool.backend === backend {
+            return pool
+        }
+        let pool = UpstreamPool(backend: backend, eventLoop: self.eventLoop, settings: self.poolSettings)
+        self.pools[backend.name] = pool
+        return pool
+    }
+
+    /// Whether a sliding mapping used now is due for a TTL refresh (rate-limited per key).
+    func isRefreshDue(_ key: StoreKey, at now: NIODeadline) -> Bool {
+        self.eventLoop.assertInEventLoop()
+        return self.ledger.isDue(key, at: now)
+    }
+
+    /// Notes that `key` was just written with a fresh TTL.
+    func noteFreshTTL(_ key: StoreKey, at now: NIODeadline) {
+        self.eventLoop.assertInEventLoop()
+        self.ledger.record(key, at: now)
+    }
+
+    /// Closes the idle upstream connections (shutdown).
+    func closeIdleConnections() {
+        self.eventLoop.assertInEventLoop()
+        for pool in self.pools.values { pool.closeIdle() }
+    }
+}

@@ -1,0 +1,71 @@
+import NIOCore
+import NIOHTTP1
+
+/// One request in flight on a client connection, from its head to the end of its response.
+///
+/// Owned by the ``ClientConnectionHandler`` and touched only on its event loop. Callbacks that complete after
+/// the exchange was replaced check identity against the handler's current exchange and drop out.
+final class ProxyExchange {
+    enum ResponsePhase {
+        /// Nothing from the backend yet.
+        case awaitingHead
+        /// The head arrived and waits for store writes that must land before it is forwarded.
+        case holdingHead
+        /// The head went to the client; the body streams.
+        case streaming
+        /// The whole response went to the client.
+        case done
+    }
+
+    let requestHead: HTTPRequestHead
+    let upstreamHead: HTTPRequestHead
+    let session: SessionCookie?
+    let key: StoreKey?
+    /// `Upgrade` token of a WebSocket-style handshake, if the request is one.
+    let upgrade: String?
+    let expectsContinue: Bool
+    /// What the store said about the session when routing.
+    var lookup: AffinityRouter.Lookup = .noSession
+    /// The backend the session is known to map to after routing (what a Set-Cookie would compare against).
+    var routedBackend: String?
+    var decision: AffinityDecision = .new
+    var backend: Backend?
+    var upstream: UpstreamConnection?
+    var upstreamReused = false
+    /// Backends this request failed to connect to.
+    var excluded: Set<String> = []
+    var attempts = 0
+    /// Body parts that arrived before a backend was connected.
+    var bufferedBody: [HTTPServerRequestPart] = []
+    var requestComplete = false
+    var requestBodyBytesSent = 0
+    var headSent = false
+    var responsePhase = ResponsePhase.awaitingHead
+    /// Response parts that arrived while the head was held.
+    var heldResponseParts: [HTTPClientResponsePart] = []
+    var upstreamKeepAlive = true
+    var clientKeepAlive: Bool
+    var lastActivity: NIODeadline
+    var timeoutCheck: Scheduled<Void>?
+
+    init(
+        requestHead: HTTPRequestHead,
+        upstreamHead: HTTPRequestHead,
+        session: SessionCookie?,
+        key: StoreKey?,
+        upgrade: String?,
+        now: NIODeadline
+    ) {
+        self.requestHead = requestHead
+        self.upstreamHead = upstreamHead
+        self.session = session
+        self.key = key
+        self.upgrade = upgrade
+        self.expectsContinue = requestHead.headers.first(name: "expect")?.lowercased() == "100-continue"
+        self.clientKeepAlive = requestHead.isKeepAlive
+        self.lastActivity = now
+    }
+}
+
+@available(*, unavailable)
+extension ProxyExchange: Sendable {}

@@ -1,0 +1,80 @@
+import Logging
+import NIOCore
+
+/// Everything the request path shares across event loops: immutable after start.
+final class ProxyRuntime: Sendable {
+    let router: AffinityRouter
+    let extractor: SessionExtractor
+    let learner: SessionLearner
+    let keys: StoreKeyDeriver
+    let store: any StoreBackend
+    let storeTimeout: TimeAmount
+    let upstreamTimeout: TimeAmount
+    let backendCooldown: TimeAmount
+    let clientIdleTimeout: TimeAmount
+    let defaultTTL: Duration
+    let logger: Logger
+    private let loops: [ObjectIdentifier: LoopResources]
+
+    init(
+        configuration: ProxyConfiguration,
+        backends: [Backend],
+        store: any StoreBackend,
+        eventLoops: [any EventLoop],
+        logger: Logger
+    ) {
+        self.router = AffinityRouter(
+            backends: backends,
+            balancer: RoundRobinBalancer(),
+            fallback: configuration.fallback
+        )
+        self.extractor = SessionExtractor(cookieNames: configuration.cookieNames)
+        self.keys = StoreKeyDeriver(prefix: configuration.keyPrefix, secret: configuration.keySecret)
+        self.learner = SessionLearner(
+            cookieNames: configuration.cookieNames,
+            defaultTTL: configuration.defaultTTL,
+            keys: self.keys
+        )
+        self.store = store
+        self.storeTimeout = TimeAmount(configuration.storeTimeout)
+        self.upstreamTimeout = TimeAmount(configuration.upstreamTimeout)
+        self.backendCooldown = TimeAmount(configuration.backendCooldown)
+        self.clientIdleTimeout = TimeAmount(configuration.clientIdleTimeout)
+        self.defaultTTL = configuration.defaultTTL
+        self.logger = logger
+        let poolSettings = UpstreamPool.Settings(
+            maxConnections: configuration.upstreamMaxConnections,
+            connectTimeout: TimeAmount(configuration.connectTimeout),
+            idleTimeout: TimeAmount(configuration.upstreamIdleTimeout)
+        )
+        // A sliding mapping is refreshed once half of its TTL has passed since this loop last refreshed it.
+        let refreshInterval = TimeAmount.nanoseconds(TimeAmount(configuration.defaultTTL).nanoseconds / 2)
+        var loops: [ObjectIdentifier: LoopResources] = [:]
+        for loop in eventLoops {
+            loops[ObjectIdentifier(loop)] = LoopResources(
+                eventLoop: loop,
+                poolSettings: poolSettings,
+                ledger: RefreshLedger(capacity: 100_000, interval: refreshInterval)
+            )
+        }
+        self.loops = loops
+    }
+
+    /// The resources of `eventLoop`, one of the loops the runtime was built for.
+    func resources(for eventLoop: any EventLoop) -> LoopResources {
+        guard let resources = self.loops[ObjectIdentifier(eventLoop)] else {
+            preconditionFailure("event loop \(eventLoop) is not one of the proxy's")
+        }
+        return resources
+    }
+
+    /// Every loop's resources (shutdown).
+    var allResources: [LoopResources] { Array(self.loops.values) }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,143 @@
+import DequeModule
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The keep-alive connections from one event loop to one backend.
+///
+/// Bounded: at most `maxConnections` open at once; a lease beyond that waits for a release, up to the
+/// connect timeout. Touched only on its event loop, so it needs no lock.
+final class UpstreamPool {
+    /// A leased connection, and whether it had carried a request before (a reused connection may have been
+    /// closed by the backend in the meantime, which makes a retry safe).
+    struct Lease {
+        let connection: UpstreamConnection
+        let reused: Bool
+    }
+
+    struct Settings: Sendable {
+        var maxConnections: Int
+        var connectTimeout: TimeAmount
+        var idleTimeout: TimeAmount
+    }
+
+    private struct Waiter {
+        let promise: EventLoopPromise<Lease>
+        let timeout: Scheduled<Void>
+    }
+
+    let backend: Backend
+    private let eventLoop: any EventLoop
+    private let settings: Settings
+    private var idle: [UpstreamConnection] = []
+    private var waiters: Deque<Waiter> = []
+    /// Connections open or being opened.
+    private(set) var openCount = 0
+
+    init(backend: Backend, eventLoop: any EventLoop, settings: Settings) {
+        self.backend = backend
+        self.eventLoop = eventLoop
+        self.settings = settings
+    }
+
+    /// Connections leased right now.
+    var activeCount: Int { self.openCount - self.idle.count }
+
+    /// An idle connection, a new one, or the next one released.
+    func lease() -> EventLoopFuture<Lease> {
+        self.eventLoop.assertInEventLoop()
+        while let connection = self.idle.popLast() {
+            if connection.isOpen {
+                return self.eventLoop.makeSucceededFuture(Lease(connection: connection, reused: true))
+            }
+        }
+        if self.openCount < self.settings.maxConnections {
+            return self.connect()
+        }
+        let promise = self.eventLoop.makePromise(of: Lease.self)
+        let timeout = self.eventLoop.scheduleTask(in: self.settings.connectTimeout) { [weak self] in
+            self?.expireWaiter(promise)
+        }
+        self.waiters.append(Waiter(promise: promise, timeout: timeout))
+        return promise.futureResult
+    }
+
+    /// Returns a connection whose exchange completed cleanly, ready for the next request.
+    func release(_ connection: UpstreamConnection) {
+        self.eventLoop.assertInEventLoop()
+        connection.delegate = nil
+        guard connection.isOpen else { return }
+        connection.setReadsPaused(false)
+        if let waiter = self.waiters.popFirst() {
+            waiter.timeout.cancel()
+            waiter.promise.succeed(Lease(connection: connection, reused: true))
+            return
+        }
+        self.idle.append(connection)
+    }
+
+    /// Closes every idle connection (shutdown).
+    func closeIdle() {
+        let idle = self.idle
+        self.idle.removeAll()
+        for connection in idle { connection.close() }
+    }
+
+    private func connect() -> EventLoopFuture<Lease> {
+        self.openCount += 1
+        let backend = self.backend
+        let idleTimeout = self.settings.idleTimeout
+        return ClientBootstrap(group: self.eventLoop)
+            .connectTimeout(self.settings.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
+                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try sync.addHandler(UpstreamConnection(backend: backend))
+                }
+            }
+            .connect(to: self.backend.socketAddress)
+            .flatMapThrowing { channel in
+                let connection = try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self)
+                connection.onClose = { [weak self] closed in self?.forget(closed) }
+                return Lease(connection: connection, reused: false)
+            }
+            .flatMapErrorThrowing { [weak self] _ in
+                self?.connectFailed()
+                throw UpstreamError.connectFailed
+            }
+    }
+
+    private func connectFailed() {
+        self.openCount -= 1
+        self.serveNextWaiter()
+    }
+
+    private func forget(_ connection: UpstreamConnection) {
+        self.openCount -= 1
+        if let index = self.idle.firstIndex(where: { $0 === connection }) {
+            self.idle.remove(at: index)
+        }
+        self.serveNextWaiter()
+    }
+
+    /// A slot freed up: open a connection for the longest waiter.
+    private func serveNextWaiter() {
+        guard let waiter = self.waiters.popFirst() else { return }
+        waiter.timeout.cancel()
+        self.connect().cascade(to: waiter.promise)
+    }
+
+    private func expireWaiter(_ promise: EventLoopPromise<Lease>) {
+        guard let index = self.waiters.firstIndex(where: { $0.promise.futureResult === promise.futureResult }) else {
+            return
+        }
+        self.waiters.remove(at: index)
+        promise.fail(UpstreamError.poolExhausted)
+    }
+}
+
+@available(*, unavailable)
+extension UpstreamPool: Sendable {}
