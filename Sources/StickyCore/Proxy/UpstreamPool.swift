@@ -55,8 +55,8 @@ final class UpstreamPool {
             return self.connect()
         }
         let promise = self.eventLoop.makePromise(of: Lease.self)
-        let timeout = self.eventLoop.scheduleTask(in: self.settings.connectTimeout) { [weak self] in
-            self?.expireWaiter(promise)
+        let timeout = self.eventLoop.assumeIsolated().scheduleTask(in: self.settings.connectTimeout) {
+            self.expireWaiter(promise)
         }
         self.waiters.append(Waiter(promise: promise, timeout: timeout))
         return promise.futureResult
