@@ -148,8 +148,9 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         case .body(let buffer):
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             if !context.channel.isWritable {
-                context.flush()
+                // Pause before flushing: a flush that drains the buffer reports writability again at once.
                 exchange.upstream?.setReadsPaused(true)
+                context.flush()
             }
         case .end(let trailers):
             self.complete(exchange, trailers: trailers)

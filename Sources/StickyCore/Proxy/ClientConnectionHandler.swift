@@ -301,8 +301,9 @@ extension ClientConnectionHandler {
         if case .end = part {
             upstream.flush()
         } else if !upstream.isWritable {
-            upstream.flush()
+            // Pause before flushing: a flush that drains the buffer reports writability again at once.
             self.setClientReadsPaused(true)
+            upstream.flush()
         }
     }
 
