@@ -1,0 +1,2 @@
+import Testing
+@Suite struct RedisPlaceholder { @Test func builds() {} }
