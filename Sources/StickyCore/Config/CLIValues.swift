@@ -3,8 +3,8 @@ import Configuration
 /// The settings given on the command line, as written, before any validation.
 ///
 /// The executable fills it from its options: `nil` (or an empty list) means the flag was not given, so the
-/// environment, the file or the default decide. Values are checked by ``ProxyConfiguration/load(arguments:environment:)``,
-/// which names them by their flag (`--default-ttl`) in its errors.
+/// environment, the file or the default decide. Values are checked by
+/// ``ProxyConfiguration/load(arguments:environment:)``, which names them by their flag (`--default-ttl`) in its errors.
 public struct CLIValues: Hashable, Sendable {
     public var listen: String?
     /// One entry per `--backend`.

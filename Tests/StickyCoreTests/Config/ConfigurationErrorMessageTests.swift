@@ -94,7 +94,10 @@ import Testing
             try Fixtures.errorMessage(yaml: "default_ttl: 1.5")
                 == #"default_ttl (in FILE): "1.5" is not a whole number of seconds"#
         )
-        #expect(try Fixtures.errorMessage(environment: [:], yaml: "backends: []") == "backends (in FILE): [] is an empty list")
+        #expect(
+            try Fixtures.errorMessage(environment: [:], yaml: "backends: []")
+                == "backends (in FILE): [] is an empty list"
+        )
         #expect(
             try Fixtures.errorMessage(environment: [:], yaml: #"backends: ["a=10.0.0.1:80", ""]"#)
                 == #"backends (in FILE): ["a=10.0.0.1:80", ""] has an empty entry"#
@@ -109,11 +112,15 @@ import Testing
 
     @Test func aValueIsShownOnOneLineAndBounded() throws {
         #expect(
-            try Fixtures.errorMessage(CLIValues(listen: "a\nb\"c")) == #"--listen: "a\nb\"c" is not HOST:PORT (IPv6 as [::1]:8080)"#
+            try Fixtures.errorMessage(CLIValues(listen: "a\nb\"c"))
+                == #"--listen: "a\nb\"c" is not HOST:PORT (IPv6 as [::1]:8080)"#
         )
         let long = String(repeating: "x", count: 200)
         let message = try #require(try Fixtures.errorMessage(CLIValues(listen: long)))
-        #expect(message == #"--listen: ""# + String(repeating: "x", count: 80) + #"…" is not HOST:PORT (IPv6 as [::1]:8080)"#)
+        #expect(
+            message == #"--listen: ""# + String(repeating: "x", count: 80)
+                + #"…" is not HOST:PORT (IPv6 as [::1]:8080)"#
+        )
     }
 
     // MARK: Shapes in the file
@@ -159,7 +166,8 @@ import Testing
         )
         #expect(try Fixtures.errorMessage(yaml: "config: other.yaml") == "config (in FILE) is not a known setting")
         #expect(
-            try Fixtures.errorMessage(yaml: "sticky:\n  default_ttl: 600\n") == "sticky (in FILE) is not a known setting"
+            try Fixtures.errorMessage(yaml: "sticky:\n  default_ttl: 600\n")
+                == "sticky (in FILE) is not a known setting"
         )
     }
 

@@ -160,15 +160,17 @@ import Testing
         #expect(configuration.defaultTTL == .seconds(7))
     }
 
-    @Test(arguments: [
-        // (command line, environment, file, expected)
-        ("10", "20", "30", 10),
-        (nil, "20", "30", 20),
-        (nil, nil, "30", 30),
-        (nil, nil, nil, 1800),
-        ("10", nil, "30", 10),
-        ("10", "20", nil, 10),
-    ] as [(String?, String?, String?, Int)])
+    @Test(
+        arguments: [
+            // (command line, environment, file, expected)
+            ("10", "20", "30", 10),
+            (nil, "20", "30", 20),
+            (nil, nil, "30", 30),
+            (nil, nil, nil, 1800),
+            ("10", nil, "30", 10),
+            ("10", "20", nil, 10),
+        ] as [(String?, String?, String?, Int)]
+    )
     func theCommandLineWinsOverTheEnvironmentOverTheFileOverTheDefault(
         flag: String?,
         variable: String?,

@@ -29,11 +29,15 @@ import Testing
     @Test func wholeNumbersKeepToTheirRange() throws {
         #expect(try SettingParsers.wholeNumber("+7", of: .none, in: 1...Int.max) == 7)
         #expect(try SettingParsers.wholeNumber("256", of: .none, in: 1...256) == 256)
-        #expect(throws: SettingProblem.outside(1...256)) { try SettingParsers.wholeNumber("257", of: .none, in: 1...256) }
+        #expect(throws: SettingProblem.outside(1...256)) {
+            try SettingParsers.wholeNumber("257", of: .none, in: 1...256)
+        }
         #expect(throws: SettingProblem.outside(1...Int.max)) {
             try SettingParsers.wholeNumber("-99999999999999999999", of: .none, in: 1...Int.max)
         }
-        #expect(throws: SettingProblem.notWholeSeconds) { try SettingParsers.wholeNumber("1.0", of: .seconds, in: 1...10) }
+        #expect(throws: SettingProblem.notWholeSeconds) {
+            try SettingParsers.wholeNumber("1.0", of: .seconds, in: 1...10)
+        }
         #expect(throws: SettingProblem.notWholeNumber) { try SettingParsers.wholeNumber("-", of: .none, in: 1...10) }
     }
 
