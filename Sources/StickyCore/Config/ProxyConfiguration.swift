@@ -4,7 +4,7 @@ import Logging
 ///
 /// Built from CLI flags, environment variables and a YAML file by `ProxyConfiguration+ConfigReader.swift`;
 /// the README's settings table is the documentation of each field.
-public struct ProxyConfiguration: Sendable {
+public struct ProxyConfiguration: Equatable, Sendable {
     /// `STICKY_LISTEN`: where clients connect.
     public var listen: SocketAddressSpec = SocketAddressSpec(host: "0.0.0.0", port: 8080)
     /// `STICKY_BACKENDS`: the pool, in configured order. Never empty once loaded.

@@ -1,0 +1,137 @@
+extension ProxyConfiguration {
+    /// Loads every setting: a command-line flag wins over its environment variable, which wins over the YAML file
+    /// named by `--config` or `STICKY_CONFIG`, which wins over the default.
+    ///
+    /// Nothing is read from the process: the caller passes the command line's values and the environment, so that
+    /// tests can too. Any invalid or missing value, an unknown `STICKY_*` variable, an unknown key in the file, or a
+    /// file that cannot be read or parsed throws a ``ConfigurationError`` whose description is one line naming the
+    /// setting as it was written. Nothing falls back to a default silently.
+    public static func load(arguments: CLIValues, environment: [String: String]) throws(ConfigurationError) -> Self {
+        try checkEnvironmentNames(environment)
+        let withoutFile = SettingsReader(arguments: arguments, environment: environment, file: nil)
+        let file = try withoutFile.value(of: .config).map { (path) throws(ConfigurationError) in
+            try ConfigFile(path: path.text, namedAt: path.source)
+        }
+        return try Self(settings: SettingsReader(arguments: arguments, environment: environment, file: file))
+    }
+
+    /// A `STICKY_*` variable that names no setting is a typo; letting it pass would leave the setting it was
+    /// meant for at its default.
+    static func checkEnvironmentNames(_ environment: [String: String]) throws(ConfigurationError) {
+        let known = ProxySetting.allCases.map(\.environmentName)
+        for name in environment.keys.sorted()
+        where name.hasPrefix(ProxySetting.environmentPrefix) && ProxySetting(environmentName: name) == nil {
+            throw .unknownEnvironmentVariable(name, suggestion: NameSuggestion.closest(to: name, among: known))
+        }
+    }
+
+    /// Builds the configuration from the settings as written, checking each.
+    init(settings: SettingsReader) throws(ConfigurationError) {
+        self.init()
+        if let value = try settings.value(of: .listen) {
+            listen = try value.parsed(SocketAddressSpec.listenAddress)
+        }
+        guard let backendList = try settings.list(of: .backends) else { throw .missing(.backends) }
+        backends = try Self.backends(from: backendList)
+        if let list = try settings.list(of: .cookieNames) {
+            cookieNames = try Self.cookieNames(from: list)
+        }
+        if let value = try settings.value(of: .store) {
+            store = try value.parsed(StoreLocation.init(parsing:))
+        }
+        if let value = try settings.value(of: .defaultTTL) {
+            defaultTTL = try value.parsed(SettingParsers.wholeSeconds)
+        }
+        if let value = try settings.value(of: .keyPrefix) {
+            keyPrefix = try value.parsed(SettingParsers.keyPrefix)
+        }
+        if let value = try settings.value(of: .keySecret) {
+            keySecret = try value.parsed(SettingParsers.keySecret)
+        }
+        if let value = try settings.value(of: .fallback) {
+            fallback = try value.parsed(SettingParsers.onOff)
+        }
+        if let value = try settings.value(of: .adminListen) {
+            adminListen = try value.parsed(SocketAddressSpec.listenAddressOrOff)
+        }
+        if let value = try settings.value(of: .logLevel) {
+            logLevel = try value.parsed(SettingParsers.logLevel)
+        }
+        if let value = try settings.value(of: .memoryMaxEntries) {
+            memoryMaxEntries = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: 1...Int.max)
+            }
+        }
+        if let value = try settings.value(of: .storeTimeoutMilliseconds) {
+            storeTimeout = try value.parsed(SettingParsers.wholeMilliseconds)
+        }
+        if let value = try settings.value(of: .upstreamTimeout) {
+            upstreamTimeout = try value.parsed(SettingParsers.positiveSeconds)
+        }
+        if let value = try settings.value(of: .connectTimeout) {
+            connectTimeout = try value.parsed(SettingParsers.positiveSeconds)
+        }
+        if let value = try settings.value(of: .backendCooldown) {
+            backendCooldown = try value.parsed(SettingParsers.positiveSeconds)
+        }
+        if let value = try settings.value(of: .upstreamMaxConnections) {
+            upstreamMaxConnections = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: 1...Int.max)
+            }
+        }
+        if let value = try settings.value(of: .upstreamIdleTimeout) {
+            upstreamIdleTimeout = try value.parsed(SettingParsers.positiveSeconds)
+        }
+        if let value = try settings.value(of: .clientIdleTimeout) {
+            clientIdleTimeout = try value.parsed(SettingParsers.positiveSeconds)
+        }
+        if let value = try settings.value(of: .threads) {
+            threads = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: Self.threadRange)
+            }
+        }
+    }
+
+    /// How many event loops `STICKY_THREADS` may ask for.
+    static let threadRange = 1...256
+
+    private static func backends(from list: SettingsReader.List) throws(ConfigurationError) -> [BackendDefinition] {
+        var backends: [BackendDefinition] = []
+        var names: Set<String> = []
+        for entry in try entries(of: list) {
+            let backend = try entry.parsed(BackendDefinition.init(parsing:))
+            guard names.insert(backend.name).inserted else {
+                throw .invalidValue(entry.shown, at: list.source, SettingProblem.repeatedBackendName(backend.name).text)
+            }
+            backends.append(backend)
+        }
+        return backends
+    }
+
+    private static func cookieNames(from list: SettingsReader.List) throws(ConfigurationError) -> [String] {
+        var cookieNames: [String] = []
+        for entry in try entries(of: list) {
+            let name = try entry.parsed(SettingParsers.cookieName)
+            guard !cookieNames.contains(name) else {
+                throw .invalidValue(entry.shown, at: list.source, SettingProblem.repeatedCookieName.text)
+            }
+            cookieNames.append(name)
+        }
+        return cookieNames
+    }
+
+    /// The list's entries, each to be parsed on its own. A list written as one string or as a YAML list must
+    /// have entries, none empty (a stray comma); on the command line each flag is an entry, checked by its parser.
+    private static func entries(of list: SettingsReader.List) throws(ConfigurationError) -> [SettingsReader.Value] {
+        if case .commandLine = list.source {
+            return list.entries.map { SettingsReader.Value(text: $0, source: list.source) }
+        }
+        if list.entries.allSatisfy(\.isEmpty), list.entries.count <= 1 {
+            throw .invalidValue(list.shown, at: list.source, SettingProblem.emptyList.text)
+        }
+        if list.entries.contains(where: \.isEmpty) {
+            throw .invalidValue(list.shown, at: list.source, SettingProblem.emptyEntry.text)
+        }
+        return list.entries.map { SettingsReader.Value(text: $0, source: list.source) }
+    }
+}

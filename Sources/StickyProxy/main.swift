@@ -1,1 +1,0 @@
-print("sticky-proxy: not yet")
