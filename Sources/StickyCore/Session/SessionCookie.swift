@@ -1,0 +1,33 @@
+/// The session a request carries: the configured cookie name it was found under and the session ID.
+///
+/// The ID is a bearer credential: it must never reach a log line, a metric label or the store. Only its digest,
+/// through ``StoreKeyDeriver``, leaves the process.
+public struct SessionCookie: Hashable, Sendable {
+    /// The configured cookie name the session was found under, e.g. `connect.sid`.
+    public let name: String
+    /// The session ID, unquoted.
+    public let id: String
+
+    public init(name: String, id: String) {
+        self.name = name
+        self.id = id
+    }
+
+    /// The longest session ID, in bytes, that is taken as one.
+    public static let maximumIDLength = 4096
+
+    /// Whether `value` can be a session ID: it is not empty, has at most ``maximumIDLength`` bytes and has no
+    /// control characters (0x00–0x1F, 0x7F).
+    ///
+    /// The request side and the `Set-Cookie` side share this rule: a value that fails it is ignored as though the
+    /// cookie were not there.
+    public static func isValidID(_ value: some StringProtocol) -> Bool {
+        let utf8 = value.utf8
+        let count = utf8.count
+        guard count > 0, count <= maximumIDLength else { return false }
+        for byte in utf8 where byte < 0x20 || byte == 0x7F {
+            return false
+        }
+        return true
+    }
+}

@@ -1,0 +1,122 @@
+/// Finds the session a request carries, from its `Cookie` headers and its request target (DESIGN step 1).
+///
+/// The session is the value of the first *configured* cookie name, in the operator's order (not the header's),
+/// that is present with a valid value (``SessionCookie/isValidID(_:)``) in any of the `Cookie` headers. For one
+/// name, the first valid pair in header order counts; an invalid value is ignored as though the pair were not there.
+/// Names compare case-sensitively, byte for byte.
+///
+/// When `JSESSIONID` is configured, a Tomcat path parameter (`/cart;jsessionid=ABC`) in the path of the target
+/// also counts for it, with a `JSESSIONID` cookie taking precedence over it.
+///
+/// The work is bounded: at most ``CookieHeader/maximumPairs`` segments of each header, and at most
+/// ``maximumCookieBytes`` bytes of all `Cookie` headers together (each header counting for at least one byte), are
+/// looked at. Cookies beyond that are ignored.
+public struct SessionExtractor: Sendable {
+    /// The number of bytes of all `Cookie` headers of a request, together, that are looked at.
+    public static let maximumCookieBytes = 64 * 1024
+
+    /// The cookie name that Tomcat path parameters count for.
+    public static let pathParameterCookieName = "JSESSIONID"
+
+    /// The configured cookie names, most preferred first.
+    public let cookieNames: [String]
+    /// The position of `JSESSIONID` in ``cookieNames``, if it is configured.
+    private let pathParameterRank: Int?
+
+    public init(cookieNames: [String]) {
+        self.cookieNames = cookieNames
+        self.pathParameterRank = cookieNames.firstIndex(of: Self.pathParameterCookieName)
+    }
+
+    /// The session of a request with these `Cookie` header values and this request target, or `nil` if it has none.
+    public func session(cookieHeaders: some Sequence<String>, target: String) -> SessionCookie? {
+        // The best candidate so far: its rank in `cookieNames` and its value.
+        var bestRank = cookieNames.count
+        var bestValue: Substring?
+        var budget = Self.maximumCookieBytes
+
+        headers: for header in cookieHeaders {
+            guard budget > 0 else { break }
+            for pair in CookieHeader(header, byteLimit: budget) {
+                guard let rank = rank(of: pair.name, below: bestRank), SessionCookie.isValidID(pair.value) else {
+                    continue
+                }
+                bestRank = rank
+                bestValue = pair.value
+                if rank == 0 { break headers }
+            }
+            budget -= max(1, header.utf8.count)
+        }
+
+        if let pathParameterRank, pathParameterRank < bestRank,
+            let value = Self.pathParameterSessionID(in: target)
+        {
+            bestRank = pathParameterRank
+            bestValue = value
+        }
+
+        guard let bestValue else { return nil }
+        return SessionCookie(name: cookieNames[bestRank], id: String(bestValue))
+    }
+
+    /// The rank of `name` in ``cookieNames`` if it is configured and ranks before `limit`.
+    private func rank(of name: Substring, below limit: Int) -> Int? {
+        let count = name.utf8.count
+        for rank in 0..<limit {
+            let candidate = cookieNames[rank].utf8
+            if candidate.count == count && candidate.elementsEqual(name.utf8) {
+                return rank
+            }
+        }
+        return nil
+    }
+
+    /// The value of the first valid `;jsessionid=` path parameter (name matched case-insensitively) in the path part
+    /// of `target`, that is before any `?` or `#`. The value ends at `;`, `/`, `?` or `#`.
+    static func pathParameterSessionID(in target: String) -> Substring? {
+        let utf8 = target.utf8
+        let parameter = ";jsessionid=".utf8
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { return nil }
+            guard byte == UInt8(ascii: ";"), let valueStart = Self.index(after: parameter, at: index, in: utf8) else {
+                utf8.formIndex(after: &index)
+                continue
+            }
+            var valueEnd = valueStart
+            while valueEnd < utf8.endIndex {
+                let byte = utf8[valueEnd]
+                if byte == UInt8(ascii: ";") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?")
+                    || byte == UInt8(ascii: "#")
+                {
+                    break
+                }
+                utf8.formIndex(after: &valueEnd)
+            }
+            let value = target[valueStart..<valueEnd]
+            if SessionCookie.isValidID(value) { return value }
+            // An invalid value is ignored; a later parameter may still count. The scan goes on from its end.
+            index = valueEnd
+        }
+        return nil
+    }
+
+    /// The index just past `prefix` if `utf8` has it at `start`, ASCII letters compared case-insensitively.
+    private static func index(
+        after prefix: String.UTF8View,
+        at start: String.Index,
+        in utf8: String.UTF8View
+    ) -> String.Index? {
+        var index = start
+        for expected in prefix {
+            guard index < utf8.endIndex, Self.lowercased(utf8[index]) == expected else { return nil }
+            utf8.formIndex(after: &index)
+        }
+        return index
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+    }
+}
