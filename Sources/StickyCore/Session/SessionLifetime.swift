@@ -11,10 +11,22 @@ public enum SessionLifetime: Hashable, Sendable {
     /// Neither `Max-Age` nor `Expires`: the cookie lives as long as the browser session.
     case browserSession
 
-    /// The lifetime of a cookie with these attributes, at `now` (seconds since 1970-01-01T00:00:00Z).
+    /// The longest lifetime a cookie gets: 400 days, the cap browsers apply (RFC 6265bis §5.5).
+    public static let maximum: Duration = .seconds(maximumSeconds)
+    private static let maximumSeconds: Int64 = 400 * 86_400
+
+    /// The lifetime of a cookie with these attributes, at `now` (seconds since 1970-01-01T00:00:00Z), capped at
+    /// ``maximum``.
     ///
     /// `Max-Age` wins over `Expires` (RFC 6265 §5.3).
     public init(maxAge: Int64?, expires: Int64?, now: Int64) {
+        self.init(uncappedMaxAge: maxAge, expires: expires, now: now)
+        if case .fixed(let duration) = self, duration > Self.maximum {
+            self = .fixed(Self.maximum)
+        }
+    }
+
+    private init(uncappedMaxAge maxAge: Int64?, expires: Int64?, now: Int64) {
         if let maxAge {
             self = maxAge <= 0 ? .expired : .fixed(.seconds(maxAge))
         } else if let expires {

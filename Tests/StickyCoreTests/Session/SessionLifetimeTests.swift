@@ -17,7 +17,7 @@ import Testing
     @Test func positiveMaxAgeIsFixed() {
         #expect(lifetime("sid=v; Max-Age=3600") == .fixed(.seconds(3600)))
         #expect(lifetime("sid=v; Max-Age=1") == .fixed(.seconds(1)))
-        #expect(lifetime("sid=v; Max-Age=99999999999999999999") == .fixed(.seconds(Int64.max)))
+        #expect(lifetime("sid=v; Max-Age=99999999999999999999") == .fixed(SessionLifetime.maximum))
     }
 
     @Test func zeroOrNegativeMaxAgeIsExpired() {
@@ -45,10 +45,19 @@ import Testing
         #expect(lifetime("sid=v; Expires=Thu, 01 Jan 1970 00:00:00 GMT") == .expired)
     }
 
+    /// Browsers cap a cookie's life at 400 days (RFC 6265bis §5.5); so does the store TTL, which keeps clock
+    /// arithmetic on it far from overflow.
+    @Test func lifetimesAreCappedAt400Days() {
+        #expect(SessionLifetime.maximum == .seconds(400 * 86_400))
+        #expect(lifetime("sid=v; Max-Age=34560000") == .fixed(.seconds(34_560_000)))
+        #expect(lifetime("sid=v; Max-Age=34560001") == .fixed(.seconds(34_560_000)))
+        #expect(lifetime("sid=v; Expires=Fri, 31 Dec 9999 23:59:59 GMT") == .fixed(.seconds(34_560_000)))
+    }
+
     @Test func extremeValuesDoNotOverflow() {
-        #expect(SessionLifetime(maxAge: nil, expires: 253_402_300_799, now: .min) == .fixed(.seconds(Int64.max)))
+        #expect(SessionLifetime(maxAge: nil, expires: 253_402_300_799, now: .min) == .fixed(SessionLifetime.maximum))
         #expect(SessionLifetime(maxAge: nil, expires: -11_644_473_600, now: .max) == .expired)
-        #expect(SessionLifetime(maxAge: .max, expires: nil, now: .max) == .fixed(.seconds(Int64.max)))
+        #expect(SessionLifetime(maxAge: .max, expires: nil, now: .max) == .fixed(SessionLifetime.maximum))
         #expect(SessionLifetime(maxAge: .min, expires: nil, now: 0) == .expired)
     }
 }
