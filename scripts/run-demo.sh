@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-BIN_DIR="$(swift build --show-bin-path)"
+BIN_DIR="${STICKY_BIN_DIR:-$(swift build --show-bin-path)}"
 for executable in demo-app sticky-proxy; do
     if [ ! -x "$BIN_DIR/$executable" ]; then
         echo "run-demo: $BIN_DIR/$executable is missing: run 'make build' first" >&2

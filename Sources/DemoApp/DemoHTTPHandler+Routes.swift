@@ -40,7 +40,13 @@ extension DemoHTTPHandler {
             case "/status":
                 self.status(context: context, request: request, headers: headers)
             default:
-                self.sendText(context: context, request: request, status: .notFound, headers: headers, body: "not found\n")
+                self.sendText(
+                    context: context,
+                    request: request,
+                    status: .notFound,
+                    headers: headers,
+                    body: "not found\n"
+                )
             }
         }
     }
@@ -66,7 +72,8 @@ extension DemoHTTPHandler {
             self.store.destroy(id)
         }
         let deletion =
-            request.target.query["style"] == "max-age" ? SessionCookie.deletionByMaxAge : SessionCookie.deletionByExpires
+            request.target.query["style"] == "max-age"
+            ? SessionCookie.deletionByMaxAge : SessionCookie.deletionByExpires
         let body = "\(self.backendName) logged out\n"
         self.sendText(context: context, request: request, headers: self.baseHeaders(setCookie: deletion), body: body)
     }
@@ -115,7 +122,9 @@ extension DemoHTTPHandler {
         self.writeHead(context: context, request: request, status: .ok, headers: headers)
         if request.head.method != .HEAD {
             for index in 0..<chunks {
-                let buffer = context.channel.allocator.buffer(string: "\(self.backendName) chunk \(index + 1)/\(chunks)\n")
+                let buffer = context.channel.allocator.buffer(
+                    string: "\(self.backendName) chunk \(index + 1)/\(chunks)\n"
+                )
                 context.writeAndFlush(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             }
         }
@@ -130,7 +139,8 @@ extension DemoHTTPHandler {
             return
         }
         let body = "\(self.backendName) slept \(milliseconds) ms\n"
-        self.scheduledResponse = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(milliseconds))) {
+        self.scheduledResponse = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(milliseconds)))
+        {
             self.scheduledResponse = nil
             self.sendText(context: context, request: request, headers: headers, body: body)
         }

@@ -37,18 +37,27 @@ extension DemoHTTPHandler {
             }
         )
         let initial = HTTPHeaders([("Connection", "upgrade"), ("Upgrade", "websocket")])
-        upgrader.buildUpgradeResponse(channel: context.channel, upgradeRequest: request.head, initialResponseHeaders: initial)
-            .assumeIsolated()
-            .whenComplete { result in
-                switch result {
-                case .success(let responseHeaders):
-                    self.performUpgrade(context: context, request: request, responseHeaders: responseHeaders, upgrader: upgrader)
-                case .failure:
-                    // A missing key or an unsupported version.
-                    let body = "invalid websocket handshake\n"
-                    self.sendText(context: context, request: request, status: .badRequest, headers: headers, body: body)
-                }
+        upgrader.buildUpgradeResponse(
+            channel: context.channel,
+            upgradeRequest: request.head,
+            initialResponseHeaders: initial
+        )
+        .assumeIsolated()
+        .whenComplete { result in
+            switch result {
+            case .success(let responseHeaders):
+                self.performUpgrade(
+                    context: context,
+                    request: request,
+                    responseHeaders: responseHeaders,
+                    upgrader: upgrader
+                )
+            case .failure:
+                // A missing key or an unsupported version.
+                let body = "invalid websocket handshake\n"
+                self.sendText(context: context, request: request, status: .badRequest, headers: headers, body: body)
             }
+        }
     }
 
     private func performUpgrade(
@@ -83,6 +92,7 @@ extension DemoHTTPHandler {
         func tokens(_ name: String) -> [String] {
             head.headers[canonicalForm: name].map { $0.lowercased() }
         }
-        return head.method == .GET && tokens("upgrade").contains("websocket") && tokens("connection").contains("upgrade")
+        return head.method == .GET && tokens("upgrade").contains("websocket")
+            && tokens("connection").contains("upgrade")
     }
 }

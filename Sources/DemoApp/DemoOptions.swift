@@ -40,7 +40,8 @@ struct DemoOptions: Sendable, Equatable {
             switch flag {
             case "--name":
                 let value = try value()
-                guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+                guard !value.isEmpty,
+                    value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
                 else { throw .invalidValue(flag, value) }
                 name = value
             case "--host":

@@ -22,7 +22,9 @@ enum SessionCookie {
         }
         guard let dot = unprefixed.lastIndex(of: ".") else { return nil }
         let id = String(unprefixed[..<dot])
-        guard !id.isEmpty, unprefixed[unprefixed.index(after: dot)...] == Self.signature(of: id)[...] else { return nil }
+        guard !id.isEmpty, unprefixed[unprefixed.index(after: dot)...] == Self.signature(of: id)[...] else {
+            return nil
+        }
         return id
     }
 

@@ -28,14 +28,17 @@ struct StickinessTests {
                     continue
                 }
                 if backend != owners[index] {
-                    problems.append("session \(index) request \(round): \(backend), but the session is on \(owners[index])")
+                    problems.append(
+                        "session \(index) request \(round): \(backend), but the session is on \(owners[index])"
+                    )
                 } else if !response.text.hasPrefix("\(backend) visits=\(round) ") {
                     problems.append("session \(index) request \(round): \(response.text.debugDescription)")
                 }
             }
         }
 
-        #expect(problems.isEmpty, "\(problems.count) problems, first: \(problems.prefix(5))")
+        let problemCount = problems.count
+        #expect(problemCount == 0, "first problems:\n\(problems.prefix(5).joined(separator: "\n"))")
         #expect(Set(owners) == cluster.backendNames, "sessions landed on \(Set(owners).sorted()) only")
         #expect(clients.allSatisfy { $0.connectionsOpened == 1 }, "client connections are kept alive")
     }

@@ -26,7 +26,10 @@ struct WebSocketTests {
         let owner = try #require(try client.get("/").backend)
         let cookie = try #require(client.cookies["connect.sid"])
         for _ in 0..<5 {
-            let socket = try WebSocketTestClient(port: cluster.proxyPort, headers: [("Cookie", "connect.sid=\(cookie)")])
+            let socket = try WebSocketTestClient(
+                port: cluster.proxyPort,
+                headers: [("Cookie", "connect.sid=\(cookie)")]
+            )
             #expect(socket.handshake.backend == owner)
             try socket.sendText("ping")
             #expect(try socket.receiveMessage().payload == Array("ping".utf8))

@@ -70,7 +70,8 @@ final class ManagedProcess {
         while ContinuousClock.now < deadline {
             guard self.isRunning else {
                 throw TestFailure(
-                    "\(self.name) exited (\(self.exitDescription)) before listening on port \(port)\n\(self.outputSummary())"
+                    "\(self.name) exited (\(self.exitDescription)) before listening on port \(port)\n"
+                        + self.outputSummary()
                 )
             }
             if (try? TCPSocket(port: port, timeout: .seconds(1))) != nil {
@@ -151,10 +152,11 @@ final class ManagedProcess {
 
     private static func recordPID(_ pid: Int32) {
         guard let path = ProcessInfo.processInfo.environment["STICKY_E2E_PID_FILE"], !path.isEmpty,
-            let handle = FileHandle(forWritingAtPath: path) ?? {
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-                return FileHandle(forWritingAtPath: path)
-            }()
+            let handle = FileHandle(forWritingAtPath: path)
+                ?? {
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
+                    return FileHandle(forWritingAtPath: path)
+                }()
         else { return }
         handle.seekToEndOfFile()
         handle.write(Data("\(pid)\n".utf8))

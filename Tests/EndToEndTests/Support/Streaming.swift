@@ -1,7 +1,7 @@
 /// Large uploads and downloads through any HTTP endpoint that speaks the demo app's `/upload` and `/download`.
 enum Streaming {
-    /// The peak resident memory allowed to a process that streams bodies: 100 MiB.
-    static let memoryLimit = 100 << 20
+    /// The peak resident memory allowed to a process that streams bodies: 100 MB.
+    static let memoryLimit = 100_000_000
 
     struct Result {
         var bytes: Int

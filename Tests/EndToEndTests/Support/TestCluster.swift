@@ -23,7 +23,8 @@ final class TestCluster {
     /// Starts `backendCount` demo apps and waits until each one listens.
     init(label: String, backendCount: Int = 3) throws {
         let environment = ProcessInfo.processInfo.environment
-        let root = environment["STICKY_E2E_LOG_DIR"].map { URL(fileURLWithPath: $0) }
+        let root =
+            environment["STICKY_E2E_LOG_DIR"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("sticky-e2e")
         self.logDirectory = root.appendingPathComponent("\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
 
@@ -45,7 +46,11 @@ final class TestCluster {
     }
 
     /// Starts a cluster with a proxy in front of its backends.
-    static func withProxy(label: String, backendCount: Int = 3, environment: [String: String] = [:]) throws -> TestCluster {
+    static func withProxy(
+        label: String,
+        backendCount: Int = 3,
+        environment: [String: String] = [:]
+    ) throws -> TestCluster {
         let cluster = try TestCluster(label: label, backendCount: backendCount)
         do {
             try cluster.startProxy(environment: environment)

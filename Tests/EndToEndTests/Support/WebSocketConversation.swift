@@ -8,7 +8,9 @@ enum WebSocketConversation {
                 throw TestFailure("\(what): got opcode \(message.opcode), expected \(opcode)")
             }
             guard message.payload == payload else {
-                throw TestFailure("\(what): echo of \(message.payload.count) bytes differs from the \(payload.count) sent")
+                throw TestFailure(
+                    "\(what): echo of \(message.payload.count) bytes differs from the \(payload.count) sent"
+                )
             }
         }
 

@@ -34,7 +34,12 @@ final class WebSocketTestClient {
     }
 
     /// Upgrades an open HTTP/1.1 connection (which may already have carried requests) on `path`.
-    init(upgrading connection: BufferedSocket, host: String, path: String = "/ws", headers: [(String, String)] = []) throws {
+    init(
+        upgrading connection: BufferedSocket,
+        host: String,
+        path: String = "/ws",
+        headers: [(String, String)] = []
+    ) throws {
         self.connection = connection
         var generator = SystemRandomNumberGenerator()
         let keyBytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
