@@ -24,7 +24,7 @@ enum FreePort {
 
     /// Whether 127.0.0.1:`port` can be bound right now (without `SO_REUSEADDR`, so lingering connections count).
     static func canBind(port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = SocketAddressIPv4.loopback(port: port)

@@ -10,7 +10,8 @@ final class TCPSocket {
         guard var address = SocketAddressIPv4.make(host: host, port: port) else {
             throw TestFailure("not an IPv4 address: \(host)")
         }
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec, so that a process another test starts meanwhile does not inherit (and hold open) it.
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw TestFailure("socket(): \(POSIX.errorString())") }
         self.descriptor = descriptor
         self.timeout = timeout
