@@ -1,0 +1,13 @@
+.PHONY: build run test
+
+# Debug build of everything: sticky-proxy, demo-app and the libraries.
+build:
+	swift build
+
+# Three demo backends on 127.0.0.1:9001-9003 and sticky-proxy on 127.0.0.1:8080; Ctrl-C stops them all.
+run: build
+	bash scripts/run-demo.sh
+
+# Every test, with throwaway Redis and memcached servers (see scripts/test.sh).
+test:
+	bash scripts/test.sh

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Starts three demo backends (web1..web3 on 127.0.0.1:9001-9003) and sticky-proxy on 127.0.0.1:8080 in front of
+# them. Ctrl-C stops everything this script started; so does any one of them exiting.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+BIN_DIR="${STICKY_BIN_DIR:-$(swift build --show-bin-path)}"
+for executable in demo-app sticky-proxy; do
+    if [ ! -x "$BIN_DIR/$executable" ]; then
+        echo "run-demo: $BIN_DIR/$executable is missing: run 'make build' first" >&2
+        exit 1
+    fi
+done
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in 9001 9002 9003 8080; do
+    if port_in_use "$port"; then
+        echo "run-demo: something already listens on 127.0.0.1:$port" >&2
+        exit 1
+    fi
+done
+
+PIDS=()
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    echo "run-demo: stopped"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+wait_for_port() { # pid port
+    for _ in $(seq 1 200); do
+        kill -0 "$1" 2>/dev/null || return 1
+        port_in_use "$2" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+for index in 1 2 3; do
+    "$BIN_DIR/demo-app" --name "web$index" --port "900$index" --host 127.0.0.1 &
+    PIDS+=("$!")
+    wait_for_port "$!" "900$index" || { echo "run-demo: web$index did not start" >&2; exit 1; }
+done
+
+STICKY_LISTEN=127.0.0.1:8080 \
+    STICKY_BACKENDS=web1=127.0.0.1:9001,web2=127.0.0.1:9002,web3=127.0.0.1:9003 \
+    STICKY_STORE=memory \
+    "$BIN_DIR/sticky-proxy" &
+PIDS+=("$!")
+wait_for_port "$!" 8080 || { echo "run-demo: sticky-proxy did not start listening on 127.0.0.1:8080" >&2; exit 1; }
+
+cat <<'HELP'
+
+sticky-proxy listens on http://localhost:8080 in front of web1..web3 (127.0.0.1:9001-9003).
+
+  With a cookie jar, every request goes to the backend that owns the session:
+    curl -c jar -b jar localhost:8080/      # repeat: same backend, visits=1, 2, 3...
+    curl -c jar -b jar localhost:8080/logout
+  Without one, requests are spread over all three backends:
+    curl -i localhost:8080/                 # look at X-Backend
+
+Ctrl-C stops everything.
+HELP
+
+# Until Ctrl-C, or until one of the processes exits on its own.
+set +e
+wait -n "${PIDS[@]}"
+status=$?
+set -e
+echo "run-demo: a process exited with status $status; stopping the others" >&2
+exit "$status"

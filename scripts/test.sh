@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what is missing (Debian packages), starts a throwaway redis-server and two
+# throwaway memcached servers on free loopback ports, builds, runs `swift test`, and always stops what it started.
+# Exits with the status of `swift test` (or of the first step that failed).
+#
+# Exported to the tests:
+#   STICKY_TEST_REDIS_URL          redis://127.0.0.1:PORT
+#   STICKY_TEST_MEMCACHED_SERVERS  127.0.0.1:P1,127.0.0.1:P2
+#   STICKY_BIN_DIR                 where sticky-proxy and demo-app were built
+#   STICKY_E2E_LOG_DIR, STICKY_E2E_PID_FILE   for the end-to-end harness (STICKY_E2E_KEEP_LOGS=1 keeps the logs
+#                                  in .build/e2e-logs)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf 'test.sh: %s\n' "$*" >&2; }
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { log "not root and no sudo: cannot install packages"; exit 1; }
+    SUDO=(sudo)
+fi
+
+RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/sticky-test.XXXXXX")"
+SERVER_PIDS=()
+POLICY_RC_CREATED=""
+
+cleanup() {
+    local status=$?
+    set +e
+    if [ -n "$POLICY_RC_CREATED" ]; then
+        "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d
+    fi
+    for pid in "${SERVER_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in "${SERVER_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null
+    done
+    # Children that a crashed test process may have left behind: only the PIDs the harness recorded, and only if
+    # they still are our binaries.
+    if [ -f "$RUN_DIR/e2e-pids" ]; then
+        while read -r pid; do
+            if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qE '(demo-app|sticky-proxy)'; then
+                log "killing leftover test process $pid"
+                kill -9 "$pid" 2>/dev/null
+            fi
+        done <"$RUN_DIR/e2e-pids"
+    fi
+    rm -rf "$RUN_DIR"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# 1. Packages: install only what is missing, without letting apt start the default services.
+packages=(libhiredis-dev libmemcached-dev redis-server memcached pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed'; then
+        missing+=("$package")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        # Exit status 101 tells invoke-rc.d not to start services (redis and memcached on their default ports).
+        printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+        "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d
+        POLICY_RC_CREATED=1
+    fi
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
+    if [ -n "$POLICY_RC_CREATED" ]; then
+        "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d
+        POLICY_RC_CREATED=""
+    fi
+fi
+
+# 2. Three free loopback ports, held together while they are picked so that they differ.
+read -r REDIS_PORT MEMCACHED_PORT_1 MEMCACHED_PORT_2 < <(python3 -c '
+import socket
+sockets = []
+while len(sockets) < 3:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    if s.getsockname()[1] in (6379, 11211):
+        continue
+    sockets.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in sockets))
+')
+
+wait_for_port() { # name pid port
+    local name=$1 pid=$2 port=$3
+    for _ in $(seq 1 200); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "$name exited before listening on port $port:"
+            cat "$RUN_DIR/$name.log" >&2 || true
+            return 1
+        fi
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    log "$name did not listen on port $port within 10 s"
+    return 1
+}
+
+# 3. Throwaway servers: loopback only, nothing written to disk.
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$RUN_DIR" \
+    --daemonize no --logfile "$RUN_DIR/redis.log" &
+SERVER_PIDS+=("$!")
+wait_for_port redis "$!" "$REDIS_PORT"
+
+memcached_user=()
+if [ "$(id -u)" -eq 0 ]; then
+    memcached_user=(-u root) # memcached refuses to run as root unless told to
+fi
+memcached_index=0
+for port in "$MEMCACHED_PORT_1" "$MEMCACHED_PORT_2"; do
+    memcached_index=$((memcached_index + 1))
+    memcached -l 127.0.0.1 -p "$port" -U 0 -m 64 "${memcached_user[@]}" >"$RUN_DIR/memcached$memcached_index.log" 2>&1 &
+    SERVER_PIDS+=("$!")
+    wait_for_port "memcached$memcached_index" "$!" "$port"
+done
+
+export STICKY_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+export STICKY_TEST_MEMCACHED_SERVERS="127.0.0.1:$MEMCACHED_PORT_1,127.0.0.1:$MEMCACHED_PORT_2"
+export STICKY_E2E_PID_FILE="$RUN_DIR/e2e-pids"
+if [ "${STICKY_E2E_KEEP_LOGS:-}" = 1 ]; then
+    export STICKY_E2E_LOG_DIR="$PWD/.build/e2e-logs"
+else
+    export STICKY_E2E_LOG_DIR="$RUN_DIR/e2e-logs"
+fi
+log "redis on $STICKY_TEST_REDIS_URL, memcached on $STICKY_TEST_MEMCACHED_SERVERS"
+
+# 4. Build, then test. Swift Testing already runs tests in parallel inside one process; `--parallel` (one process
+#    per XCTest class) would only add processes competing for the same two cores, so it is not used.
+swift build --build-tests
+export STICKY_BIN_DIR="$(swift build --show-bin-path)"
+set +e
+swift test --skip-build
+status=$?
+set -e
+log "swift test exited with status $status"
+exit "$status"
