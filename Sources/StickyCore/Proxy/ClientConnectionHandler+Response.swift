@@ -114,11 +114,15 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
 
     func forwardHead(_ head: HTTPResponseHead, of exchange: ProxyExchange) {
         guard let context else { return }
+        exchange.responsePhase = .streaming
         if head.status == .switchingProtocols, exchange.upgrade != nil {
-            self.startTunnel(exchange, head: head)
+            // The tunnel starts at this response's `.end`, which the decoder emits right after the head.
+            exchange.switchingProtocols = true
+            let clientHead = HeaderRewriter.clientResponse(head, requestVersion: exchange.requestHead.version,
+                keepAlive: true)
+            context.write(Self.wrapOutboundOut(.head(clientHead)), promise: nil)
             return
         }
-        exchange.responsePhase = .streaming
         if exchange.upgrade != nil || !exchange.requestComplete {
             // The decoder stops after an upgrade request; a body still arriving cannot be skipped safely.
             exchange.clientKeepAlive = false
@@ -153,7 +157,11 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
                 context.flush()
             }
         case .end(let trailers):
-            self.complete(exchange, trailers: trailers)
+            if exchange.switchingProtocols {
+                self.startTunnel(exchange)
+            } else {
+                self.complete(exchange, trailers: trailers)
+            }
         }
     }
 

@@ -4,8 +4,8 @@ import NIOHTTP1
 // MARK: - Upgrade: after a 101, bytes flow both ways untouched
 
 extension ClientConnectionHandler {
-    /// Forwards the 101 and turns both connections into a tunnel pinned to the exchange's backend.
-    func startTunnel(_ exchange: ProxyExchange, head: HTTPResponseHead) {
+    /// Turns both connections into a tunnel pinned to the exchange's backend, once the 101 went to the client.
+    func startTunnel(_ exchange: ProxyExchange) {
         guard let context, let upstream = exchange.upstream, let upstreamChannel = upstream.channel else { return }
         exchange.responsePhase = .done
         exchange.timeoutCheck?.cancel()
@@ -14,27 +14,24 @@ extension ClientConnectionHandler {
         upstream.delegate = nil
         upstream.onClose?(upstream)  // it leaves its pool: the tunnel owns it now
         upstream.onClose = nil
-
-        let clientHead = HeaderRewriter.clientResponse(
-            head,
-            requestVersion: exchange.requestHead.version,
-            keepAlive: true
-        )
-        context.writeAndFlush(Self.wrapOutboundOut(.head(clientHead)), promise: nil)
+        context.flush()
 
         let clientChannel = context.channel
         let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
         do {
-            // Each side: the glue goes last, then everything HTTP comes out. The decoders go last of all, so the
-            // bytes they hold beyond the handshake are forwarded into the glue.
+            // The glue goes last on each side. Then everything HTTP comes out: first every handler that would see
+            // the other side's bytes as an HTTP message, and the decoders last of all, so that the bytes they hold
+            // beyond the handshake are forwarded into the glue, and from there into a pipeline of bytes only.
             let client = context.pipeline.syncOperations
-            try client.addHandler(clientGlue)
             let upstreamPipeline = upstreamChannel.pipeline.syncOperations
+            try client.addHandler(clientGlue)
             try upstreamPipeline.addHandler(upstreamGlue)
             _ = upstreamPipeline.removeHandler(upstream)
-            try Self.removeHTTPHandlers(fromUpstream: upstreamPipeline)
             _ = client.removeHandler(context: context)
-            try Self.removeHTTPHandlers(fromClient: client)
+            Self.removeHTTPHandlers(fromClient: client)
+            Self.removeHTTPHandlers(fromUpstream: upstreamPipeline)
+            Self.remove(ByteToMessageHandler<HTTPResponseDecoder>.self, from: upstreamPipeline)
+            Self.remove(ByteToMessageHandler<HTTPRequestDecoder>.self, from: client)
         } catch {
             self.logger.warning("could not set up the tunnel", metadata: ["error": "\(error)"])
             clientChannel.close(promise: nil)
@@ -42,20 +39,29 @@ extension ClientConnectionHandler {
         }
     }
 
-    private static func removeHTTPHandlers(fromClient pipeline: ChannelPipeline.SynchronousOperations) throws {
-        _ = pipeline.removeHandler(try pipeline.handler(type: IdleStateHandler.self))
-        _ = pipeline.removeHandler(try pipeline.handler(type: HTTPServerProtocolErrorHandler.self))
-        _ = pipeline.removeHandler(try pipeline.handler(type: NIOHTTPResponseHeadersValidator.self))
-        _ = pipeline.removeHandler(try pipeline.handler(type: HTTPServerPipelineHandler.self))
-        _ = pipeline.removeHandler(try pipeline.handler(type: HTTPServerUpgradeHandler.self))
-        _ = pipeline.removeHandler(try pipeline.handler(type: HTTPResponseEncoder.self))
-        _ = pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
+    /// The client side's HTTP handlers, all but the decoder.
+    private static func removeHTTPHandlers(fromClient pipeline: ChannelPipeline.SynchronousOperations) {
+        Self.remove(IdleStateHandler.self, from: pipeline)
+        Self.remove(HTTPServerProtocolErrorHandler.self, from: pipeline)
+        Self.remove(NIOHTTPResponseHeadersValidator.self, from: pipeline)
+        Self.remove(HTTPServerPipelineHandler.self, from: pipeline)
+        Self.remove(HTTPServerUpgradeHandler.self, from: pipeline)
+        Self.remove(HTTPResponseEncoder.self, from: pipeline)
     }
 
-    private static func removeHTTPHandlers(fromUpstream pipeline: ChannelPipeline.SynchronousOperations) throws {
-        _ = pipeline.removeHandler(try pipeline.handler(type: IdleStateHandler.self))
-        _ = pipeline.removeHandler(try pipeline.handler(type: NIOHTTPRequestHeadersValidator.self))
-        _ = pipeline.removeHandler(try pipeline.handler(type: HTTPRequestEncoder.self))
-        _ = pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self))
+    /// The backend side's HTTP handlers, all but the decoder.
+    private static func removeHTTPHandlers(fromUpstream pipeline: ChannelPipeline.SynchronousOperations) {
+        Self.remove(IdleStateHandler.self, from: pipeline)
+        Self.remove(NIOHTTPRequestHeadersValidator.self, from: pipeline)
+        Self.remove(HTTPRequestEncoder.self, from: pipeline)
+    }
+
+    private static func remove<Handler: RemovableChannelHandler>(
+        _ type: Handler.Type,
+        from pipeline: ChannelPipeline.SynchronousOperations
+    ) {
+        if let handler = try? pipeline.handler(type: type) {
+            _ = pipeline.removeHandler(handler)
+        }
     }
 }

@@ -117,13 +117,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
-    /// Records `backend` for the session unless another replica got there first, then follows the winner.
-    private func claim(_ exchange: ProxyExchange, for backend: Backend, replacing stale: StoredMapping?) {
+    /// Moves the session's mapping to `backend` unless another replica moved it first, then follows the winner.
+    private func claim(_ exchange: ProxyExchange, for backend: Backend, replacing stale: StoredMapping) {
         guard let key = exchange.key, let context else {
             self.connect(exchange, to: backend)
             return
         }
-        let mapping = StoredMapping(backend: backend.name, slides: stale?.slides ?? true)
+        let mapping = StoredMapping(backend: backend.name, slides: stale.slides)
         self.runtime.store.reassign(
             key,
             from: stale,

@@ -44,6 +44,8 @@ final class ProxyExchange {
     /// Response parts that arrived while the head was held.
     var heldResponseParts: [HTTPClientResponsePart] = []
     var upstreamKeepAlive = true
+    /// The backend answered an upgrade with 101: at the end of that response the connections become a tunnel.
+    var switchingProtocols = false
     var clientKeepAlive: Bool
     var lastActivity: NIODeadline
     var timeoutCheck: Scheduled<Void>?

@@ -4,7 +4,7 @@ public enum AffinityDecision: String, Sendable, Hashable {
     case sticky
     /// The request carried no session: the balancer picked.
     case new
-    /// The request carried a session the store had no mapping for: the balancer picked and the mapping was claimed.
+    /// The request carried a session the store had no mapping for: the balancer picked.
     case unknownSession = "unknown_session"
     /// The recorded backend is unknown or down: another one was picked and the mapping rewritten.
     case fallback

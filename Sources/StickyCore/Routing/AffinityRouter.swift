@@ -20,9 +20,9 @@ public struct AffinityRouter: Sendable {
     public enum Route: Sendable {
         /// Send it to `backend`.
         case forward(Backend, AffinityDecision)
-        /// Send it to `backend`, after recording it in the store unless another replica got there first
-        /// (`reassign(from: stale, to: backend)`), in which case follow the winner.
-        case claim(Backend, replacing: StoredMapping?, AffinityDecision)
+        /// Send it to `backend`, after moving the session's mapping there from `replacing` unless another replica
+        /// moved it first (`reassign(from: stale, to: backend)`), in which case follow the winner.
+        case claim(Backend, replacing: StoredMapping, AffinityDecision)
         /// The session's backend is down and fallback is off: 503.
         case unavailable
         /// No backend at all: 502.
@@ -55,7 +55,9 @@ public struct AffinityRouter: Sendable {
         case .failed:
             return self.pick(now, excluded).map { .forward($0, .storeError) } ?? .noBackend
         case .absent:
-            return self.pick(now, excluded).map { .claim($0, replacing: nil, .unknownSession) } ?? .noBackend
+            // Not claimed: a client could otherwise create store keys at will by sending made-up session IDs. The
+            // backend's Set-Cookie records the session if it is (or becomes) a real one.
+            return self.pick(now, excluded).map { .forward($0, .unknownSession) } ?? .noBackend
         case .found(let mapping):
             let recorded = self.backendsByName[mapping.backend].flatMap { excluded.contains($0.name) ? nil : $0 }
             if let recorded, recorded.isAvailable(at: now) {

@@ -38,6 +38,8 @@ final class ManagedProcess {
         }
 
         var childEnvironment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STICKY_") }
+        // A crashing child prints its fatal error and exits; the backtracer would keep its pipes open for minutes.
+        childEnvironment["SWIFT_BACKTRACE"] = "enable=no"
         childEnvironment.merge(environment) { _, new in new }
 
         self.process.executableURL = URL(fileURLWithPath: executable)
