@@ -10,7 +10,6 @@ import StickyCore
 /// result hops back. Connections reconnect on their own with backoff; while one is down, calls on its loop fail
 /// at once with ``StoreError/unavailable``.
 public final class RedisStore: Sendable {
-    let configuration: Configuration
     let logger: Logger
     let eventLoopGroup: any EventLoopGroup
     /// The connection of each of the group's loops, by the loop's identity. Never mutated after `init`, so
@@ -19,7 +18,6 @@ public final class RedisStore: Sendable {
     private let eventLoops: [any EventLoop]
 
     public init(configuration: Configuration, eventLoopGroup: any EventLoopGroup, logger: Logger) {
-        self.configuration = configuration
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
         self.eventLoops = Array(eventLoopGroup.makeIterator())

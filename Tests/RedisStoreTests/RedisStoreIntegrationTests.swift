@@ -187,11 +187,11 @@ import Testing
     }
 
     @Test func failsFastWhileRedisIsDownAndRecoversWhenItIsBack() async throws {
+        // Runs with the other integration tests, on a server of its own: it kills it.
         guard TestRedis.configuration() != nil else { return }
         guard let server = try ThrowawayRedisServer.start() else { return }
         defer { server.stop() }
-        var configuration = RedisStore.Configuration(host: "127.0.0.1", port: server.port, timeout: .milliseconds(500))
-        configuration.database = 0
+        let configuration = RedisStore.Configuration(host: "127.0.0.1", port: server.port, timeout: .milliseconds(500))
         try await TestRedis.withStore(configuration) { store, group in
             let loop = group.next()
             let key = TestRedis.uniqueKey()
