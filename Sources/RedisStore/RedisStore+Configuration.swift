@@ -1,0 +1,41 @@
+extension RedisStore {
+    /// Where the Redis server is and how to log in to it.
+    public struct Configuration: Hashable, Sendable {
+        /// Host name or address of the server.
+        public var host: String
+        public var port: Int
+        /// The ACL user for `AUTH username password`; `nil` for `AUTH password` (the `default` user).
+        public var username: String?
+        /// Sent with `AUTH` on every new connection; `nil` sends no `AUTH`. Secret: never logged.
+        public var password: String?
+        /// The database every connection `SELECT`s before its first call.
+        public var database: Int
+        /// The longest a connection attempt may take, TCP connect and handshake (AUTH, SELECT) alike. Each
+        /// call is bounded by its own deadline.
+        public var timeout: Duration
+
+        public init(
+            host: String = "127.0.0.1",
+            port: Int = 6379,
+            username: String? = nil,
+            password: String? = nil,
+            database: Int = 0,
+            timeout: Duration = .milliseconds(50)
+        ) {
+            self.host = host
+            self.port = port
+            self.username = username
+            self.password = password
+            self.database = database
+            self.timeout = timeout
+        }
+    }
+}
+
+extension RedisStore.Configuration: CustomStringConvertible {
+    /// The configuration without its password.
+    public var description: String {
+        "redis://\(self.username.map { "\($0)@" } ?? "")\(self.host):\(self.port)/\(self.database)"
+            + (self.password == nil ? "" : " (with password)")
+    }
+}
