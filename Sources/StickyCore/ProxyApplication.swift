@@ -5,19 +5,34 @@ import ServiceLifecycle
 
 /// The whole proxy: store, admin listener and client listener, run until shut down.
 public struct ProxyApplication: Sendable {
+    /// Builds the shared store that a `redis://` or `memcached://` location names, once the event loops exist.
+    public typealias SharedStoreFactory = @Sendable (StoreLocation, any EventLoopGroup) throws -> any ManagedStore
+
     public let configuration: ProxyConfiguration
     public let logger: Logger
+    private let makeSharedStore: SharedStoreFactory?
 
-    public init(configuration: ProxyConfiguration, logger: Logger) {
+    /// - Parameter makeSharedStore: how to build a shared store; without it only `memory` can run.
+    public init(configuration: ProxyConfiguration, logger: Logger, makeSharedStore: SharedStoreFactory? = nil) {
         self.configuration = configuration
         self.logger = logger
+        self.makeSharedStore = makeSharedStore
     }
 
     /// Runs until SIGTERM/SIGINT, then stops listening and returns.
     public func run() async throws {
         let backends = try self.configuration.backends.map(Self.makeBackend)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.threads ?? System.coreCount)
-        let store = self.makeStore()
+        let shared: (any ManagedStore)?
+        do {
+            shared = try self.makeSharedStoreIfNeeded(group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        let failOpen = shared.map { FailOpenStore(wrapping: $0, logger: self.logger) }
+        let store: any StoreBackend =
+            failOpen ?? MemoryStore(maxEntries: self.configuration.memoryMaxEntries, clock: ContinuousClock())
         let runtime = ProxyRuntime(
             configuration: self.configuration,
             backends: backends,
@@ -25,12 +40,17 @@ public struct ProxyApplication: Sendable {
             eventLoops: Array(group.makeIterator()),
             logger: self.logger
         )
+        let storeHealth: @Sendable () -> StoreHealth = {
+            guard let failOpen else { return .memory }
+            return failOpen.state == .healthy ? .ok : .degraded
+        }
         var services: [any Service] = []
         if let admin = self.configuration.adminListen {
-            services.append(AdminServer(group: group, address: admin, logger: self.logger))
+            services.append(AdminServer(group: group, address: admin, storeHealth: storeHealth, logger: self.logger))
         }
-        services.append(ProxyServer(runtime: runtime, group: group, address: self.configuration.listen,
-            logger: self.logger))
+        services.append(
+            ProxyServer(runtime: runtime, group: group, address: self.configuration.listen, logger: self.logger)
+        )
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -38,20 +58,23 @@ public struct ProxyApplication: Sendable {
                 logger: self.logger
             )
         )
+        var failure: (any Error)?
         do {
             try await serviceGroup.run()
         } catch {
-            try? await group.shutdownGracefully()
-            throw error
+            failure = error
         }
-        try await group.shutdownGracefully()
+        await shared?.shutdown()
+        try? await group.shutdownGracefully()
+        if let failure { throw failure }
     }
 
-    private func makeStore() -> any StoreBackend {
-        switch self.configuration.store {
-        case .memory:
-            MemoryStore(maxEntries: self.configuration.memoryMaxEntries, clock: ContinuousClock())
+    private func makeSharedStoreIfNeeded(_ group: MultiThreadedEventLoopGroup) throws -> (any ManagedStore)? {
+        if case .memory = self.configuration.store { return nil }
+        guard let makeSharedStore else {
+            throw StartupError(description: "STICKY_STORE: this build has no shared store support")
         }
+        return try makeSharedStore(self.configuration.store, group)
     }
 
     /// Resolves a backend's address once, at start, off any event loop.
@@ -71,4 +94,8 @@ public struct ProxyApplication: Sendable {
 /// A reason the proxy could not start, as one line for the operator.
 public struct StartupError: Error, CustomStringConvertible, Sendable {
     public let description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }

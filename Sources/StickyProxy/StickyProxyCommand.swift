@@ -32,7 +32,10 @@ struct StickyProxyCommand: AsyncParsableCommand {
             environment: ProcessInfo.processInfo.environment
         )
         let logger = Self.bootstrapLogging(level: configuration.logLevel)
-        try await ProxyApplication(configuration: configuration, logger: logger).run()
+        let storeTimeout = configuration.storeTimeout
+        try await ProxyApplication(configuration: configuration, logger: logger) { location, group in
+            try StoreFactory.make(location, timeout: storeTimeout, eventLoopGroup: group, logger: logger)
+        }.run()
     }
 
     /// Sets up swift-log once for the process: one line per event on stderr, at the configured level.
@@ -65,6 +68,8 @@ struct StickyProxyCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as ConfigurationError {
+            fail(error.description, status: usageErrorStatus)
+        } catch let error as StartupError {
             fail(error.description, status: usageErrorStatus)
         } catch {
             // ArgumentParser's built-in commands (help) run too, and report through errors of its own.

@@ -50,7 +50,6 @@ extension MemcachedIntegrationTests {
                     }
                     print("memcached: killed server: \(failures)/\(onVictim.count) calls failed, slowest \(slowest)")
                     #expect(failures > 0)
-                    #expect(slowest < .milliseconds(500))
 
                     // While it is down, keys of the dead server can be written again: after the failure
                     // limit they go to the survivor.

@@ -7,6 +7,11 @@ final class AdminHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private var head: HTTPRequestHead?
+    private let storeHealth: @Sendable () -> StoreHealth
+
+    init(storeHealth: @escaping @Sendable () -> StoreHealth) {
+        self.storeHealth = storeHealth
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
@@ -17,7 +22,7 @@ final class AdminHandler: ChannelInboundHandler {
         case .end:
             guard let head = self.head else { return }
             self.head = nil
-            let (status, body) = Self.answer(head)
+            let (status, body) = self.answer(head)
             var headers = HTTPHeaders([
                 ("content-type", "application/json"),
                 ("content-length", "\(body.utf8.count)"),
@@ -35,14 +40,16 @@ final class AdminHandler: ChannelInboundHandler {
         }
     }
 
-    private static func answer(_ head: HTTPRequestHead) -> (HTTPResponseStatus, String) {
+    private func answer(_ head: HTTPRequestHead) -> (HTTPResponseStatus, String) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         guard head.method == .GET || head.method == .HEAD else {
             return (.methodNotAllowed, #"{"error":"method not allowed"}"#)
         }
         switch path {
         case "/healthz": return (.ok, #"{"status":"ok"}"#)
-        case "/readyz": return (.ok, #"{"status":"ready","store":"ok"}"#)
+        case "/readyz":
+            // A degraded store does not fail readiness: requests are still served, by plain load balancing.
+            return (.ok, #"{"status":"ready","store":""# + self.storeHealth().rawValue + #""}"#)
         default: return (.notFound, #"{"error":"not found"}"#)
         }
     }

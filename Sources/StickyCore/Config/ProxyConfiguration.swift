@@ -79,4 +79,28 @@ public struct BackendDefinition: Hashable, Sendable {
 public enum StoreLocation: Hashable, Sendable {
     /// The embedded in-memory store, for a single replica.
     case memory
+    /// One Redis server (`redis://[user:password@]host:port[/db]`), shared by every replica.
+    case redis(RedisLocation)
+    /// memcached servers (`memcached://host:port[,host:port…]`), spread by consistent hashing.
+    case memcached([SocketAddressSpec])
+}
+
+/// A Redis server and how to log in to it.
+public struct RedisLocation: Hashable, Sendable, CustomStringConvertible {
+    public var address: SocketAddressSpec
+    public var username: String?
+    /// Secret: never logged (``description`` leaves it out).
+    public var password: String?
+    public var database: Int
+
+    public init(address: SocketAddressSpec, username: String? = nil, password: String? = nil, database: Int = 0) {
+        self.address = address
+        self.username = username
+        self.password = password
+        self.database = database
+    }
+
+    public var description: String {
+        "redis://\(self.address)/\(self.database)"
+    }
 }

@@ -26,8 +26,14 @@ struct SettingProblem: Error, Hashable, Sendable {
     static let emptyEntry = Self("has an empty entry")
     static let emptyList = Self("is an empty list")
 
-    static let storeNotYetSupported = Self("is not supported in this build yet (use memory)")
-    static let unknownStore = Self("is not a known store (use memory)")
+    static let unknownStore = Self(
+        "is not a known store (use memory, redis://[user:password@]host:port[/db] or memcached://host:port[,host:port])"
+    )
+    static let redisTLSNotSupported = Self("uses TLS (rediss://), which is not supported yet: use redis://")
+    static let notRedisURL = Self("is not redis://[user:password@]host[:port][/db]")
+    static let notMemcachedURL = Self("is not memcached://host[:port][,host[:port]...]")
+    static let memcachedIPv6NotSupported = Self("has an IPv6 server, which libmemcached 1.1.4 cannot parse")
+    static let repeatedMemcachedServer = Self("lists a server twice")
 
     static let notWholeSeconds = Self("is not a whole number of seconds")
     static let notWholeMilliseconds = Self("is not a whole number of milliseconds")

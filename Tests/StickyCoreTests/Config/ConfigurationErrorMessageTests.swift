@@ -49,10 +49,30 @@ import Testing
         ),
         ("STICKY_COOKIE_NAMES", "sid,SID,sid", #"STICKY_COOKIE_NAMES: "sid" appears twice"#),
         (
-            "STICKY_STORE", "redis://admin:hunter2@cache:6379/0",
-            #"STICKY_STORE: "redis://(secret)@cache:6379/0" is not supported in this build yet (use memory)"#
+            "STICKY_STORE", "rediss://admin:hunter2@cache:6379/0",
+            #"STICKY_STORE: "rediss://(secret)@cache:6379/0" uses TLS (rediss://), which is not supported yet: use redis://"#
         ),
-        ("STICKY_STORE", "postgres", #"STICKY_STORE: "postgres" is not a known store (use memory)"#),
+        (
+            "STICKY_STORE", "redis://admin:hunter2@cache:6379/zero",
+            #"STICKY_STORE: "redis://(secret)@cache:6379/zero" is not redis://[user:password@]host[:port][/db]"#
+        ),
+        ("STICKY_STORE", "redis://cache:99999", #"STICKY_STORE: "redis://cache:99999" has a port outside 1-65535"#),
+        (
+            "STICKY_STORE", "memcached://a:11211,,b",
+            #"STICKY_STORE: "memcached://a:11211,,b" is not memcached://host[:port][,host[:port]...]"#
+        ),
+        (
+            "STICKY_STORE", "memcached://[::1]:11211",
+            #"STICKY_STORE: "memcached://[::1]:11211" has an IPv6 server, which libmemcached 1.1.4 cannot parse"#
+        ),
+        (
+            "STICKY_STORE", "memcached://a:11211,a:11211",
+            #"STICKY_STORE: "memcached://a:11211,a:11211" lists a server twice"#
+        ),
+        (
+            "STICKY_STORE", "postgres",
+            #"STICKY_STORE: "postgres" is not a known store (use memory, redis://[user:password@]host:port[/db] or memcached://host:port[,host:port])"#
+        ),
         (
             "STICKY_KEY_PREFIX", "my prefix",
             #"STICKY_KEY_PREFIX: "my prefix" must not contain spaces or control characters"#

@@ -97,8 +97,37 @@ import Testing
         #expect(StoreLocation.shown("redis://cache:6379") == #""redis://cache:6379""#)
         #expect(StoreLocation.shown("rediss://:pw@cache:6380") == #""rediss://(secret)@cache:6380""#)
         #expect(StoreLocation.shown("memcached://u:p@a:1/x@y") == #""memcached://(secret)@a:1/x@y""#)
-        #expect(throws: SettingProblem.storeNotYetSupported) { try StoreLocation(parsing: "MEMCACHED://a:11211") }
         #expect(try StoreLocation(parsing: "Memory") == .memory)
+    }
+
+    @Test func redisURLs() throws {
+        #expect(
+            try StoreLocation(parsing: "redis://cache") == .redis(RedisLocation(address: .init(host: "cache", port: 6379)))
+        )
+        #expect(
+            try StoreLocation(parsing: "redis://:p%40ss@10.0.0.5:6380/3")
+                == .redis(RedisLocation(address: .init(host: "10.0.0.5", port: 6380), password: "p@ss", database: 3))
+        )
+        #expect(
+            try StoreLocation(parsing: "REDIS://alice:pw@[::1]:7000/")
+                == .redis(RedisLocation(address: .init(host: "::1", port: 7000), username: "alice", password: "pw"))
+        )
+        #expect(throws: SettingProblem.notRedisURL) { try StoreLocation(parsing: "redis://") }
+        #expect(throws: SettingProblem.notRedisURL) { try StoreLocation(parsing: "redis://:%zz@h") }
+        #expect(throws: SettingProblem.redisTLSNotSupported) { try StoreLocation(parsing: "rediss://h:6380") }
+        #expect(
+            RedisLocation(address: .init(host: "h", port: 1), password: "hunter2").description.contains("hunter2")
+                == false
+        )
+    }
+
+    @Test func memcachedURLs() throws {
+        #expect(
+            try StoreLocation(parsing: "MEMCACHED://a:11211,b")
+                == .memcached([.init(host: "a", port: 11211), .init(host: "b", port: 11211)])
+        )
+        #expect(throws: SettingProblem.notMemcachedURL) { try StoreLocation(parsing: "memcached://") }
+        #expect(throws: SettingProblem.memcachedIPv6NotSupported) { try StoreLocation(parsing: "memcached://[::1]") }
     }
 
     @Test func suggestionsAreCloseNamesOnly() {
