@@ -176,7 +176,7 @@ extension MemcachedIntegrationTests {
                                                 on: testLoop
                                             ).get()
                                             break
-                                        } catch StoreError.timeout where attempt < 10 {
+                                        } catch let error as StoreError where error == .timeout && attempt < 10 {
                                             continue
                                         }
                                     }
