@@ -214,11 +214,12 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             let isTimeout = (error as? UpstreamError) == .timeout
             // A pooled connection the backend closed while it was idle fails before answering; a request
             // that sent no body can safely go again on a fresh connection.
-            if !isTimeout, exchange.upstreamReused, exchange.requestBodyBytesSent == 0, exchange.attempts < 3,
+            if !isTimeout, exchange.upstreamReused, exchange.requestBodyBytesSent == 0, !exchange.retriedStale,
                 let backend = exchange.backend
             {
+                exchange.retriedStale = true
                 exchange.headSent = false
-                self.reconnect(exchange, to: backend)
+                self.connect(exchange, to: backend, reuseIdle: false)
                 return
             }
             self.logger.warning(
@@ -236,25 +237,6 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             self.context?.close(promise: nil)
         case .done:
             break
-        }
-    }
-
-    private func reconnect(_ exchange: ProxyExchange, to backend: Backend) {
-        exchange.attempts += 1
-        self.resources.pool(for: backend).lease().assumeIsolated().whenComplete { result in
-            guard exchange === self.exchange else {
-                if case .success(let lease) = result { self.resources.pool(for: backend).release(lease.connection) }
-                return
-            }
-            switch result {
-            case .success(let lease):
-                exchange.upstream = lease.connection
-                exchange.upstreamReused = lease.reused
-                lease.connection.delegate = self
-                self.sendRequestHead(exchange)
-            case .failure:
-                self.respond(exchange, status: .badGateway)
-            }
         }
     }
 

@@ -168,10 +168,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: connecting
 
-    private func connect(_ exchange: ProxyExchange, to backend: Backend) {
+    /// Leases a connection to `backend` (a fresh one unless `reuseIdle`) and sends the request on it. A backend
+    /// that refuses goes into its cooldown and the request is routed again without it.
+    func connect(_ exchange: ProxyExchange, to backend: Backend, reuseIdle: Bool = true) {
         exchange.backend = backend
-        exchange.attempts += 1
-        self.resources.pool(for: backend).lease().assumeIsolated().whenComplete { result in
+        self.resources.pool(for: backend).lease(reuseIdle: reuseIdle).assumeIsolated().whenComplete { result in
             guard exchange === self.exchange, !self.finished else {
                 if case .success(let lease) = result {
                     self.resources.pool(for: backend).release(lease.connection)
@@ -189,11 +190,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 )
                 backend.markDown(until: .now() + self.runtime.backendCooldown)
                 exchange.excluded.insert(backend.name)
-                if exchange.attempts < self.runtime.router.backends.count {
-                    self.route(exchange, lookup: exchange.lookup)
-                } else {
-                    self.respond(exchange, status: .badGateway)
-                }
+                // Nothing was sent: another backend can take it. With every backend excluded this answers 502.
+                self.route(exchange, lookup: exchange.lookup)
             case .failure:
                 self.respond(exchange, status: .serviceUnavailable, extraHeaders: [("retry-after", "1")])
             }

@@ -43,10 +43,10 @@ final class UpstreamPool {
     /// Connections leased right now.
     var activeCount: Int { self.openCount - self.idle.count }
 
-    /// An idle connection, a new one, or the next one released.
-    func lease() -> EventLoopFuture<Lease> {
+    /// An idle connection (unless `reuseIdle` is false), a new one, or the next one released.
+    func lease(reuseIdle: Bool = true) -> EventLoopFuture<Lease> {
         self.eventLoop.assertInEventLoop()
-        while let connection = self.idle.popLast() {
+        while reuseIdle, let connection = self.idle.popLast() {
             if connection.isOpen {
                 return self.eventLoop.makeSucceededFuture(Lease(connection: connection, reused: true))
             }
