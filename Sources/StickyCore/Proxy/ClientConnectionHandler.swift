@@ -18,8 +18,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     var logger: Logger
     var context: ChannelHandlerContext?
     var exchange: ProxyExchange?
-    private var readsPaused = false
-    private var pendingRead = false
+    private var clientReads = ReadGate()
     /// Set once the connection is closing or tunnelling: no more requests.
     var finished = false
 
@@ -32,12 +31,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: client reads
 
     func setClientReadsPaused(_ paused: Bool) {
-        guard self.readsPaused != paused else { return }
-        self.readsPaused = paused
-        if !paused, self.pendingRead, let context {
-            self.pendingRead = false
-            context.read()
-        }
+        self.clientReads.setClosed(paused, context: self.context)
     }
 
     // MARK: a request arrives
@@ -346,11 +340,7 @@ extension ClientConnectionHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if self.readsPaused {
-            self.pendingRead = true
-        } else {
-            context.read()
-        }
+        self.clientReads.read(context)
     }
 }
 

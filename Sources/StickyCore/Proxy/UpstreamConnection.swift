@@ -28,8 +28,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var onClose: ((UpstreamConnection) -> Void)?
     /// How many requests this connection has carried.
     var requestCount = 0
-    private var readsPaused = false
-    private var pendingRead = false
+    private var reads = ReadGate()
     private var closed = false
 
     init(backend: Backend) {
@@ -56,12 +55,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Stops or resumes reading from the backend.
     func setReadsPaused(_ paused: Bool) {
-        guard self.readsPaused != paused else { return }
-        self.readsPaused = paused
-        if !paused, self.pendingRead, let context {
-            self.pendingRead = false
-            context.read()
-        }
+        self.reads.setClosed(paused, context: self.context)
     }
 
     func close() {
@@ -118,11 +112,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if self.readsPaused {
-            self.pendingRead = true
-        } else {
-            context.read()
-        }
+        self.reads.read(context)
     }
 
     private func finish(error: any Error) {
