@@ -10,8 +10,8 @@ struct DemoAppTests {
         let cluster = try TestCluster(label: "demo-sessions", backendCount: 1)
         defer { cluster.stop() }
         #expect(
-            cluster.backends[0].process.standardOutput.contains(
-                "demo-app web1 listening on 127.0.0.1:\(cluster.backends[0].port)"
+            cluster.backends[0].process.waitForOutput(
+                containing: "demo-app web1 listening on 127.0.0.1:\(cluster.backends[0].port)"
             )
         )
 

@@ -83,8 +83,16 @@ public final class FailOpenStore<C: Clock>: StoreBackend where C.Duration == Dur
     private func record(_ result: Result<Void, any Error>, probe: Bool) {
         let now = self.clock.now
         let succeeded = (try? result.get()) != nil
+        // One server of several being out is the store answering, quickly, that this key's server is gone: it
+        // counts as a failure in the log, not against the store as a whole.
+        let storeAnswered: Bool
+        if case .failure(let error as StoreError) = result, error == .serverUnavailable {
+            storeAnswered = true
+        } else {
+            storeAnswered = succeeded
+        }
         let (transition, warning) = self.guarded.withLock { guarded in
-            let transition = guarded.breaker.record(succeeded: succeeded, probe: probe, now: now)
+            let transition = guarded.breaker.record(succeeded: storeAnswered, probe: probe, now: now)
             return (transition, succeeded ? nil : guarded.warnings.failed(at: now))
         }
         if let warning, case .failure(let error) = result {

@@ -3,6 +3,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     private enum Code: Hashable, Sendable {
         case timeout
         case unavailable
+        case serverUnavailable
         case protocolError
         case circuitOpen
         case shutdown
@@ -14,6 +15,9 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let timeout = StoreError(code: .timeout)
     /// No connection to the store could be made or kept.
     public static let unavailable = StoreError(code: .unavailable)
+    /// The one server that holds this key is out, while the store's other servers answer (memcached): a miss for
+    /// this key, not a store outage.
+    public static let serverUnavailable = StoreError(code: .serverUnavailable)
     /// The store answered something this client does not understand.
     public static let protocolError = StoreError(code: .protocolError)
     /// The circuit breaker is open: the store was not called.
@@ -25,6 +29,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         switch code {
         case .timeout: "timeout"
         case .unavailable: "unavailable"
+        case .serverUnavailable: "server_unavailable"
         case .protocolError: "protocol_error"
         case .circuitOpen: "circuit_open"
         case .shutdown: "shutdown"

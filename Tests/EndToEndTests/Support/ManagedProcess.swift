@@ -133,6 +133,17 @@ final class ManagedProcess {
         }
     }
 
+    /// Waits until standard output contains `text` (a line is written a moment after the port accepts); returns
+    /// whether it did within `timeout`.
+    func waitForOutput(containing text: String, timeout: Duration = .seconds(10)) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !self.standardOutput.contains(text) {
+            guard ContinuousClock.now < deadline else { return false }
+            POSIX.sleep(milliseconds: 10)
+        }
+        return true
+    }
+
     /// Standard output so far.
     var standardOutput: String {
         (try? String(contentsOfFile: self.stdoutPath, encoding: .utf8)) ?? ""

@@ -68,6 +68,20 @@ import Testing
         #expect(self.inner.calls.withLock { $0 } == 8)
     }
 
+    /// One memcached server out of several is down: its keys fail, the others answer. That is not the store
+    /// failing, and must not stop the calls for the keys that live on the servers still up.
+    @Test func aServerOfSeveralBeingDownDoesNotOpenTheBreaker() throws {
+        let store = self.makeStore()
+        self.inner.failure.withLock { $0 = .serverUnavailable }
+        for _ in 0..<20 {
+            #expect(try self.getError(store) == .serverUnavailable)
+        }
+        #expect(store.state == .healthy)
+        #expect(self.inner.calls.withLock { $0 } == 20)
+        self.inner.failure.withLock { $0 = nil }
+        #expect(try self.getError(store) == nil)
+    }
+
     @Test func aSuccessInBetweenKeepsItClosed() throws {
         let store = self.makeStore()
         for round in 0..<20 {
