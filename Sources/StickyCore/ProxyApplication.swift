@@ -21,7 +21,12 @@ public struct ProxyApplication: Sendable {
 
     /// Runs until SIGTERM/SIGINT, then stops listening and returns.
     public func run() async throws {
-        let backends = try self.configuration.backends.map(Self.makeBackend)
+        let healthPolicy = BackendHealth<ContinuousClock.Instant>.Policy(
+            rise: self.configuration.healthRise,
+            fall: self.configuration.healthFall,
+            cooldown: self.configuration.backendCooldown
+        )
+        let backends = try self.configuration.backends.map { try Self.makeBackend($0, healthPolicy: healthPolicy) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.threads ?? System.coreCount)
         let shared: (any ManagedStore)?
         do {
@@ -78,13 +83,22 @@ public struct ProxyApplication: Sendable {
     }
 
     /// Resolves a backend's address once, at start, off any event loop.
-    private static func makeBackend(_ definition: BackendDefinition) throws -> Backend {
+    private static func makeBackend(
+        _ definition: BackendDefinition,
+        healthPolicy: BackendHealth<ContinuousClock.Instant>.Policy
+    ) throws -> Backend {
         do {
             let address = try SocketAddress.makeAddressResolvingHost(
                 definition.address.host,
                 port: definition.address.port
             )
-            return Backend(name: definition.name, address: definition.address, socketAddress: address)
+            return Backend(
+                name: definition.name,
+                address: definition.address,
+                socketAddress: address,
+                weight: definition.weight,
+                healthPolicy: healthPolicy
+            )
         } catch {
             throw StartupError(description: "STICKY_BACKENDS: cannot resolve \"\(definition.address)\"")
         }

@@ -70,6 +70,24 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .setting(.threads), help: .setting(.threads, valueName: "count"))
     var threads: String?
 
+    @Option(name: .setting(.balance), help: .setting(.balance, valueName: "policy"))
+    var balance: String?
+
+    @Option(name: .setting(.healthPath), help: .setting(.healthPath, valueName: "path"))
+    var healthPath: String?
+
+    @Option(name: .setting(.healthInterval), help: .setting(.healthInterval, valueName: "seconds"))
+    var healthInterval: String?
+
+    @Option(name: .setting(.healthTimeout), help: .setting(.healthTimeout, valueName: "seconds"))
+    var healthTimeout: String?
+
+    @Option(name: .setting(.healthRise), help: .setting(.healthRise, valueName: "count"))
+    var healthRise: String?
+
+    @Option(name: .setting(.healthFall), help: .setting(.healthFall, valueName: "count"))
+    var healthFall: String?
+
     /// The flags given, for ``ProxyConfiguration/load(arguments:environment:)``.
     var values: CLIValues {
         CLIValues(
@@ -92,7 +110,13 @@ struct ServerOptions: ParsableArguments {
             upstreamMaxConnections: upstreamMaxConnections,
             upstreamIdleTimeout: upstreamIdleTimeout,
             clientIdleTimeout: clientIdleTimeout,
-            threads: threads
+            threads: threads,
+            balance: balance,
+            healthPath: healthPath,
+            healthInterval: healthInterval,
+            healthTimeout: healthTimeout,
+            healthRise: healthRise,
+            healthFall: healthFall
         )
     }
 }

@@ -28,6 +28,12 @@ public struct CLIValues: Hashable, Sendable {
     public var upstreamIdleTimeout: String?
     public var clientIdleTimeout: String?
     public var threads: String?
+    public var balance: String?
+    public var healthPath: String?
+    public var healthInterval: String?
+    public var healthTimeout: String?
+    public var healthRise: String?
+    public var healthFall: String?
 
     public init(
         listen: String? = nil,
@@ -49,7 +55,13 @@ public struct CLIValues: Hashable, Sendable {
         upstreamMaxConnections: String? = nil,
         upstreamIdleTimeout: String? = nil,
         clientIdleTimeout: String? = nil,
-        threads: String? = nil
+        threads: String? = nil,
+        balance: String? = nil,
+        healthPath: String? = nil,
+        healthInterval: String? = nil,
+        healthTimeout: String? = nil,
+        healthRise: String? = nil,
+        healthFall: String? = nil
     ) {
         self.listen = listen
         self.backends = backends
@@ -71,6 +83,12 @@ public struct CLIValues: Hashable, Sendable {
         self.upstreamIdleTimeout = upstreamIdleTimeout
         self.clientIdleTimeout = clientIdleTimeout
         self.threads = threads
+        self.balance = balance
+        self.healthPath = healthPath
+        self.healthInterval = healthInterval
+        self.healthTimeout = healthTimeout
+        self.healthRise = healthRise
+        self.healthFall = healthFall
     }
 
     /// What was given for `setting`: a string, a list of strings, or `nil` when the flag was absent.
@@ -98,6 +116,12 @@ public struct CLIValues: Hashable, Sendable {
         case .upstreamIdleTimeout: single(upstreamIdleTimeout)
         case .clientIdleTimeout: single(clientIdleTimeout)
         case .threads: single(threads)
+        case .balance: single(balance)
+        case .healthPath: single(healthPath)
+        case .healthInterval: single(healthInterval)
+        case .healthTimeout: single(healthTimeout)
+        case .healthRise: single(healthRise)
+        case .healthFall: single(healthFall)
         }
     }
 

@@ -90,7 +90,32 @@ extension ProxyConfiguration {
                 try SettingParsers.wholeNumber(text, of: .none, in: Self.threadRange)
             }
         }
+        if let value = try settings.value(of: .balance) {
+            balance = try value.parsed(SettingParsers.balancePolicy)
+        }
+        if let value = try settings.value(of: .healthPath) {
+            healthPath = try value.parsed(SettingParsers.healthPath)
+        }
+        if let value = try settings.value(of: .healthInterval) {
+            healthInterval = try value.parsed(SettingParsers.positiveSeconds)
+        }
+        if let value = try settings.value(of: .healthTimeout) {
+            healthTimeout = try value.parsed(SettingParsers.positiveSeconds)
+        }
+        if let value = try settings.value(of: .healthRise) {
+            healthRise = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: Self.healthThresholdRange)
+            }
+        }
+        if let value = try settings.value(of: .healthFall) {
+            healthFall = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: Self.healthThresholdRange)
+            }
+        }
     }
+
+    /// How many checks `STICKY_HEALTH_RISE` and `STICKY_HEALTH_FALL` may ask for.
+    static let healthThresholdRange = 1...100
 
     /// How many event loops `STICKY_THREADS` may ask for.
     static let threadRange = 1...256

@@ -44,6 +44,18 @@ public struct ProxyConfiguration: Equatable, Sendable {
     public var clientIdleTimeout: Duration = .seconds(60)
     /// `STICKY_THREADS`: event loops; `nil` means one per core.
     public var threads: Int? = nil
+    /// `STICKY_BALANCE`: how new sessions are spread.
+    public var balance: BalancePolicy = .roundRobin
+    /// `STICKY_HEALTH_PATH`: the active check's path; `nil` for passive checks only.
+    public var healthPath: String? = nil
+    /// `STICKY_HEALTH_INTERVAL`: between two checks (or probes of a down backend).
+    public var healthInterval: Duration = .seconds(2)
+    /// `STICKY_HEALTH_TIMEOUT`: how long one check may take.
+    public var healthTimeout: Duration = .seconds(1)
+    /// `STICKY_HEALTH_RISE`: successful checks in a row that bring a down backend back.
+    public var healthRise: Int = 2
+    /// `STICKY_HEALTH_FALL`: failures in a row that take a backend down.
+    public var healthFall: Int = 3
 
     public init() {}
 }
@@ -68,10 +80,13 @@ public struct BackendDefinition: Hashable, Sendable {
     /// What the store records; stable across replicas and address changes.
     public var name: String
     public var address: SocketAddressSpec
+    /// `;weight=N`: its share of new sessions relative to the others.
+    public var weight: Int
 
-    public init(name: String, address: SocketAddressSpec) {
+    public init(name: String, address: SocketAddressSpec, weight: Int = 1) {
         self.name = name
         self.address = address
+        self.weight = weight
     }
 }
 

@@ -24,6 +24,12 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
     case upstreamIdleTimeout = "upstream_idle_timeout"
     case clientIdleTimeout = "client_idle_timeout"
     case threads
+    case balance
+    case healthPath = "health_path"
+    case healthInterval = "health_interval"
+    case healthTimeout = "health_timeout"
+    case healthRise = "health_rise"
+    case healthFall = "health_fall"
 
     /// The key in the YAML file, and the swift-configuration key: `default_ttl`.
     public var fileKey: String { rawValue }
@@ -76,6 +82,12 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .upstreamIdleTimeout: "Seconds an idle pooled backend connection is kept."
         case .clientIdleTimeout: "Seconds an idle keep-alive client connection is kept."
         case .threads: "Event loop threads, 1-256."
+        case .balance: "How new sessions are spread: round-robin, least-connections or random-two."
+        case .healthPath: "Path of the active health check (GET, 2xx/3xx is healthy); unset: passive checks only."
+        case .healthInterval: "Seconds between two health checks of a backend."
+        case .healthTimeout: "Seconds a health check may take."
+        case .healthRise: "Successful checks in a row that bring a down backend back."
+        case .healthFall: "Failures in a row (checks, refused connections, resets, timeouts) that take a backend down."
         }
     }
 
@@ -102,6 +114,12 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .upstreamIdleTimeout: "60"
         case .clientIdleTimeout: "60"
         case .threads: "one per core"
+        case .balance: "round-robin"
+        case .healthPath: nil
+        case .healthInterval: "2"
+        case .healthTimeout: "1"
+        case .healthRise: "2"
+        case .healthFall: "3"
         }
     }
 

@@ -73,6 +73,18 @@ enum SettingParsers {
     }
 
     /// `on`/`off`, and the usual spellings of a boolean: `true`/`false`, `yes`/`no`, `1`/`0`. Any case.
+    static func balancePolicy(_ text: String) throws(SettingProblem) -> BalancePolicy {
+        guard let policy = BalancePolicy(rawValue: text.lowercased()) else { throw .notBalancePolicy }
+        return policy
+    }
+
+    /// An absolute path for the health check: `/healthz`, `/status?full=0`.
+    static func healthPath(_ text: String) throws(SettingProblem) -> String {
+        guard text.first == "/", !text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true })
+        else { throw .notHealthPath }
+        return text
+    }
+
     static func onOff(_ text: String) throws(SettingProblem) -> Bool {
         switch text.lowercased() {
         case "on", "true", "yes", "1": true

@@ -46,6 +46,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
 
     private func received(_ head: HTTPResponseHead, for exchange: ProxyExchange) {
         exchange.upstreamKeepAlive = head.isKeepAlive
+        exchange.backend?.recordSuccess(probe: false)
         let writes = self.learn(from: head, for: exchange)
         let holding = writes.filter(\.holdsResponse)
         for write in writes where !write.holdsResponse {
@@ -171,6 +172,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         guard let context else { return }
         exchange.responsePhase = .done
         exchange.timeoutCheck?.cancel()
+        exchange.stopCounting()
         self.exchange = nil
         if let upstream = exchange.upstream, let backend = exchange.backend {
             if exchange.upstreamKeepAlive, exchange.requestComplete {
@@ -212,6 +214,11 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         switch exchange.responsePhase {
         case .awaitingHead:
             let isTimeout = (error as? UpstreamError) == .timeout
+            if !exchange.upstreamReused || isTimeout, let backend = exchange.backend {
+                // A fresh connection reset before answering, or a backend silent for the whole timeout: passive
+                // health failures. (A reused one may just have been closed while idle.)
+                self.recordFailure(of: backend)
+            }
             // A pooled connection the backend closed while it was idle fails before answering; a request
             // that sent no body can safely go again on a fresh connection.
             if !isTimeout, exchange.upstreamReused, exchange.requestBodyBytesSent == 0, !exchange.retriedStale,
@@ -232,6 +239,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
                 "backend failed mid-response",
                 metadata: ["upstream.name": "\(exchange.backend?.name ?? "-")", "error": "\(error)"]
             )
+            exchange.stopCounting()
             self.exchange = nil
             self.finished = true
             self.context?.close(promise: nil)
@@ -249,6 +257,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         guard exchange === self.exchange, let context else { return }
         exchange.responsePhase = .done
         exchange.timeoutCheck?.cancel()
+        exchange.stopCounting()
         self.exchange = nil
         if let upstream = exchange.upstream {
             upstream.delegate = nil

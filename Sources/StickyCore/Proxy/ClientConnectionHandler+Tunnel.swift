@@ -9,6 +9,7 @@ extension ClientConnectionHandler {
         guard let context, let upstream = exchange.upstream, let upstreamChannel = upstream.channel else { return }
         exchange.responsePhase = .done
         exchange.timeoutCheck?.cancel()
+        exchange.stopCounting()
         self.exchange = nil
         self.finished = true
         upstream.delegate = nil

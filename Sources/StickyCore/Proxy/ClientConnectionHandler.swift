@@ -91,7 +91,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard exchange === self.exchange else { return }
         exchange.lookup = lookup
         let now = NIODeadline.now()
-        switch self.runtime.router.route(lookup, at: now, excluding: exchange.excluded) {
+        switch self.runtime.router.route(lookup, excluding: exchange.excluded) {
         case .forward(let backend, let decision):
             exchange.decision = decision
             if case .found(let mapping) = lookup {
@@ -132,7 +132,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             switch result {
             case .success(let winner):
                 if winner.backend != backend.name, let other = self.runtime.router.backend(named: winner.backend),
-                    other.isAvailable(at: .now()), !exchange.excluded.contains(other.name)
+                    other.isUp, !exchange.excluded.contains(other.name)
                 {
                     exchange.routedBackend = other.name
                     self.connect(exchange, to: other)
@@ -175,14 +175,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             }
             switch result {
             case .success(let lease):
-                backend.markUp()
                 self.attach(exchange, to: lease)
             case .failure(let error as UpstreamError) where error == .connectFailed:
                 self.logger.warning(
                     "backend refused the connection",
                     metadata: ["upstream.name": "\(backend.name)", "upstream.address": "\(backend.address)"]
                 )
-                backend.markDown(until: .now() + self.runtime.backendCooldown)
+                self.recordFailure(of: backend)
                 exchange.excluded.insert(backend.name)
                 // Nothing was sent: another backend can take it. With every backend excluded this answers 502.
                 self.route(exchange, lookup: exchange.lookup)
@@ -196,6 +195,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         let upstream = lease.connection
         exchange.upstream = upstream
         exchange.upstreamReused = lease.reused
+        exchange.count(on: upstream.backend)
         upstream.delegate = self
         upstream.requestCount += 1
         self.sendRequestHead(exchange)
@@ -231,6 +231,16 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             upstream.write(.body(.byteBuffer(buffer)))
         case .end(let trailers):
             upstream.write(.end(trailers))
+        }
+    }
+
+    /// Counts a failure against `backend`'s health, and logs it going down.
+    func recordFailure(of backend: Backend) {
+        if backend.recordFailure() == .wentDown {
+            self.logger.error(
+                "backend down",
+                metadata: ["upstream.name": "\(backend.name)", "upstream.address": "\(backend.address)"]
+            )
         }
     }
 
@@ -315,6 +325,7 @@ extension ClientConnectionHandler {
         self.finished = true
         if let exchange = self.exchange {
             self.exchange = nil
+            exchange.stopCounting()
             exchange.timeoutCheck?.cancel()
             if let upstream = exchange.upstream {
                 upstream.delegate = nil

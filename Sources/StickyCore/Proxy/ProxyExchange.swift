@@ -50,6 +50,8 @@ final class ProxyExchange {
     var clientKeepAlive: Bool
     var lastActivity: NIODeadline
     var timeoutCheck: Scheduled<Void>?
+    /// The backend whose count of requests in flight includes this one (least-connections reads it).
+    private var countedBackend: Backend?
 
     init(
         requestHead: HTTPRequestHead,
@@ -67,6 +69,24 @@ final class ProxyExchange {
         self.expectsContinue = requestHead.headers.first(name: "expect")?.lowercased() == "100-continue"
         self.clientKeepAlive = requestHead.isKeepAlive
         self.lastActivity = now
+    }
+
+    deinit {
+        self.stopCounting()
+    }
+
+    /// Counts this request as in flight on `backend` (and no longer on any other).
+    func count(on backend: Backend) {
+        guard self.countedBackend !== backend else { return }
+        self.stopCounting()
+        backend.addActiveRequests(1)
+        self.countedBackend = backend
+    }
+
+    /// The request is over (or leaves HTTP for a tunnel): it no longer counts as in flight.
+    func stopCounting() {
+        self.countedBackend?.addActiveRequests(-1)
+        self.countedBackend = nil
     }
 }
 

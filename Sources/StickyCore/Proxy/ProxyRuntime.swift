@@ -10,7 +10,6 @@ final class ProxyRuntime: Sendable {
     let store: any StoreBackend
     let storeTimeout: TimeAmount
     let upstreamTimeout: TimeAmount
-    let backendCooldown: TimeAmount
     let clientIdleTimeout: TimeAmount
     let defaultTTL: Duration
     let logger: Logger
@@ -25,7 +24,7 @@ final class ProxyRuntime: Sendable {
     ) {
         self.router = AffinityRouter(
             backends: backends,
-            balancer: RoundRobinBalancer(),
+            balancer: configuration.balance.makeBalancer(for: backends),
             fallback: configuration.fallback
         )
         self.extractor = SessionExtractor(cookieNames: configuration.cookieNames)
@@ -38,7 +37,6 @@ final class ProxyRuntime: Sendable {
         self.store = store
         self.storeTimeout = TimeAmount(configuration.storeTimeout)
         self.upstreamTimeout = TimeAmount(configuration.upstreamTimeout)
-        self.backendCooldown = TimeAmount(configuration.backendCooldown)
         self.clientIdleTimeout = TimeAmount(configuration.clientIdleTimeout)
         self.defaultTTL = configuration.defaultTTL
         self.logger = logger

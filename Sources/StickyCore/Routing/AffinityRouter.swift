@@ -1,5 +1,3 @@
-import NIOCore
-
 /// The affinity decision: which backend a request goes to, given what the store said about its session.
 ///
 /// Pure logic over the backend list and the balancer; the proxy performs the store calls it asks for.
@@ -31,10 +29,10 @@ public struct AffinityRouter: Sendable {
 
     public let backends: [Backend]
     private let backendsByName: [String: Backend]
-    private let balancer: RoundRobinBalancer
+    private let balancer: any Balancer
     private let fallback: Bool
 
-    public init(backends: [Backend], balancer: RoundRobinBalancer, fallback: Bool) {
+    public init(backends: [Backend], balancer: any Balancer, fallback: Bool) {
         self.backends = backends
         self.backendsByName = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.balancer = balancer
@@ -48,25 +46,26 @@ public struct AffinityRouter: Sendable {
 
     /// Routes a request whose session lookup gave `lookup`, avoiding the backends in `excluded`
     /// (ones this request already failed to connect to).
-    public func route(_ lookup: Lookup, at now: NIODeadline, excluding excluded: Set<String> = []) -> Route {
+    public func route(_ lookup: Lookup, excluding excluded: Set<String> = []) -> Route {
         switch lookup {
         case .noSession:
-            return self.pick(now, excluded).map { .forward($0, .new) } ?? .noBackend
+            return self.pick(excluded).map { .forward($0, .new) } ?? .noBackend
         case .failed:
-            return self.pick(now, excluded).map { .forward($0, .storeError) } ?? .noBackend
+            return self.pick(excluded).map { .forward($0, .storeError) } ?? .noBackend
         case .absent:
             // Not claimed: a client could otherwise create store keys at will by sending made-up session IDs. The
             // backend's Set-Cookie records the session if it is (or becomes) a real one.
-            return self.pick(now, excluded).map { .forward($0, .unknownSession) } ?? .noBackend
+            return self.pick(excluded).map { .forward($0, .unknownSession) } ?? .noBackend
         case .found(let mapping):
             let recorded = self.backendsByName[mapping.backend].flatMap { excluded.contains($0.name) ? nil : $0 }
-            if let recorded, recorded.isAvailable(at: now) {
+            // A draining backend keeps its sessions: only new ones go elsewhere.
+            if let recorded, recorded.isUp {
                 return .forward(recorded, .sticky)
             }
             guard self.fallback else { return .unavailable }
             var avoid = excluded
             avoid.insert(mapping.backend)
-            if let other = self.pick(now, avoid) {
+            if let other = self.pick(avoid) {
                 return .claim(other, replacing: mapping, .fallback)
             }
             // Nothing else to go to: the recorded backend, even in its cooldown, is the only chance left.
@@ -74,7 +73,10 @@ public struct AffinityRouter: Sendable {
         }
     }
 
-    private func pick(_ now: NIODeadline, _ excluded: Set<String>) -> Backend? {
-        self.balancer.pick(from: self.backends, at: now, excluding: excluded)
+    /// The balancer's pick; when every backend is down, the first one not excluded anyway: a backend that failed
+    /// a moment ago is a better bet than failing the request outright.
+    private func pick(_ excluded: Set<String>) -> Backend? {
+        self.balancer.pick(from: self.backends, excluding: excluded)
+            ?? self.backends.first { !excluded.contains($0.name) && !$0.isDraining }
     }
 }

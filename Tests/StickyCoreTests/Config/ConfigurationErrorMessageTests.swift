@@ -44,6 +44,19 @@ import Testing
         ),
         ("STICKY_BACKENDS", "", #"STICKY_BACKENDS: "" is an empty list"#),
         (
+            "STICKY_BACKENDS", "web1=10.0.0.1:80;weight=0",
+            #"STICKY_BACKENDS: "web1=10.0.0.1:80;weight=0" has a weight outside 1-1000 (NAME=HOST:PORT;weight=N)"#
+        ),
+        (
+            "STICKY_BALANCE", "fastest",
+            #"STICKY_BALANCE: "fastest" is not a balancing policy (round-robin, least-connections, random-two)"#
+        ),
+        (
+            "STICKY_HEALTH_PATH", "healthz",
+            #"STICKY_HEALTH_PATH: "healthz" is not a path starting with / (without spaces)"#
+        ),
+        ("STICKY_HEALTH_FALL", "0", #"STICKY_HEALTH_FALL: "0" must be between 1 and 100"#),
+        (
             "STICKY_COOKIE_NAMES", "sid,my cookie",
             #"STICKY_COOKIE_NAMES: "my cookie" is not a cookie name (an RFC 6265 token)"#
         ),
@@ -174,8 +187,8 @@ import Testing
                 == "STICKY_DEFUALT_TTL is not a known setting (did you mean STICKY_DEFAULT_TTL?)"
         )
         #expect(
-            try Fixtures.errorMessage(environment: Self.environment(["STICKY_BANANA": "yes"]))
-                == "STICKY_BANANA is not a known setting"
+            try Fixtures.errorMessage(environment: Self.environment(["STICKY_PINEAPPLE": "yes"]))
+                == "STICKY_PINEAPPLE is not a known setting"
         )
     }
 

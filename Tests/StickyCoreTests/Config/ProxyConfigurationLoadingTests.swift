@@ -34,7 +34,7 @@ import Testing
     /// Every setting, written in the environment.
     static let environment: [String: String] = [
         "STICKY_LISTEN": "127.0.0.1:18080",
-        "STICKY_BACKENDS": "a=10.0.0.1:80, b=10.0.0.2:80",
+        "STICKY_BACKENDS": "a=10.0.0.1:80, b=10.0.0.2:80;weight=3",
         "STICKY_COOKIE_NAMES": "sid,PHPSESSID",
         "STICKY_STORE": "memory",
         "STICKY_DEFAULT_TTL": "600",
@@ -52,12 +52,18 @@ import Testing
         "STICKY_UPSTREAM_IDLE_TIMEOUT": "30",
         "STICKY_CLIENT_IDLE_TIMEOUT": "15",
         "STICKY_THREADS": "4",
+        "STICKY_BALANCE": "least-connections",
+        "STICKY_HEALTH_PATH": "/healthz",
+        "STICKY_HEALTH_INTERVAL": "0.5",
+        "STICKY_HEALTH_TIMEOUT": "0.25",
+        "STICKY_HEALTH_RISE": "4",
+        "STICKY_HEALTH_FALL": "5",
     ]
 
     /// The same settings, on the command line.
     static let arguments = CLIValues(
         listen: "127.0.0.1:18080",
-        backends: ["a=10.0.0.1:80", "b=10.0.0.2:80"],
+        backends: ["a=10.0.0.1:80", "b=10.0.0.2:80;weight=3"],
         cookieNames: ["sid", "PHPSESSID"],
         store: "memory",
         defaultTTL: "600",
@@ -74,7 +80,13 @@ import Testing
         upstreamMaxConnections: "64",
         upstreamIdleTimeout: "30",
         clientIdleTimeout: "15",
-        threads: "4"
+        threads: "4",
+        balance: "least-connections",
+        healthPath: "/healthz",
+        healthInterval: "0.5",
+        healthTimeout: "0.25",
+        healthRise: "4",
+        healthFall: "5"
     )
 
     /// The same settings, in the YAML file.
@@ -83,7 +95,7 @@ import Testing
         listen: 127.0.0.1:18080
         backends:
           - a=10.0.0.1:80
-          - b=10.0.0.2:80
+          - b=10.0.0.2:80;weight=3
         cookie_names: [sid, PHPSESSID]
         store: memory
         default_ttl: 600
@@ -101,6 +113,12 @@ import Testing
         upstream_idle_timeout: 30
         client_idle_timeout: 15
         threads: 4
+        balance: least-connections
+        health_path: /healthz
+        health_interval: 0.5
+        health_timeout: 0.25
+        health_rise: 4
+        health_fall: 5
         """
 
     /// What each of the three writes above loads as.
@@ -109,7 +127,7 @@ import Testing
         configuration.listen = SocketAddressSpec(host: "127.0.0.1", port: 18080)
         configuration.backends = [
             BackendDefinition(name: "a", address: SocketAddressSpec(host: "10.0.0.1", port: 80)),
-            BackendDefinition(name: "b", address: SocketAddressSpec(host: "10.0.0.2", port: 80)),
+            BackendDefinition(name: "b", address: SocketAddressSpec(host: "10.0.0.2", port: 80), weight: 3),
         ]
         configuration.cookieNames = ["sid", "PHPSESSID"]
         configuration.store = .memory
@@ -128,6 +146,12 @@ import Testing
         configuration.upstreamIdleTimeout = .seconds(30)
         configuration.clientIdleTimeout = .seconds(15)
         configuration.threads = 4
+        configuration.balance = .leastConnections
+        configuration.healthPath = "/healthz"
+        configuration.healthInterval = .milliseconds(500)
+        configuration.healthTimeout = .milliseconds(250)
+        configuration.healthRise = 4
+        configuration.healthFall = 5
         return configuration
     }
 
