@@ -9,6 +9,19 @@ extension DemoHTTPHandler {
     func route(context: ChannelHandlerContext, request: Request) {
         let now = WallClock.nowEpochSeconds()
         switch request.target.path {
+        case "/healthz":
+            // For health checks: no session. `POST /healthz?status=N` sets the status it answers with from now on.
+            if request.head.method == .POST, let status = request.target.integer("status"), (200...599).contains(status) {
+                self.store.health.set(status)
+            }
+            let status = self.store.health.current
+            self.sendText(
+                context: context,
+                request: request,
+                status: HTTPResponseStatus(statusCode: status),
+                headers: self.baseHeaders(setCookie: nil),
+                body: "health \(status)\n"
+            )
         case "/ws":
             self.webSocket(context: context, request: request)
         case "/logout":

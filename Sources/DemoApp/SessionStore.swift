@@ -17,6 +17,8 @@ final class SessionStore: Sendable {
     }
 
     private let state = Mutex(State())
+    /// What `/healthz` answers.
+    let health = HealthSwitch()
 
     init() {}
 

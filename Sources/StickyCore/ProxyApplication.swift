@@ -54,6 +54,16 @@ public struct ProxyApplication: Sendable {
             services.append(AdminServer(group: group, address: admin, storeHealth: storeHealth, logger: self.logger))
         }
         services.append(
+            HealthChecker(
+                backends: backends,
+                path: self.configuration.healthPath,
+                interval: self.configuration.healthInterval,
+                timeout: self.configuration.healthTimeout,
+                eventLoopGroup: group,
+                logger: self.logger
+            )
+        )
+        services.append(
             ProxyServer(runtime: runtime, group: group, address: self.configuration.listen, logger: self.logger)
         )
         let serviceGroup = ServiceGroup(

@@ -46,7 +46,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
 
     private func received(_ head: HTTPResponseHead, for exchange: ProxyExchange) {
         exchange.upstreamKeepAlive = head.isKeepAlive
-        exchange.backend?.recordSuccess(probe: false)
+        exchange.backend?.recordSuccess(check: false)
         let writes = self.learn(from: head, for: exchange)
         let holding = writes.filter(\.holdsResponse)
         for write in writes where !write.holdsResponse {

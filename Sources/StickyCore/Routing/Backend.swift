@@ -18,8 +18,9 @@ public final class Backend: Sendable {
     private let up = Atomic<Bool>(true)
     private let draining = Atomic<Bool>(false)
     private let active = Atomic<Int>(0)
-    /// Whether a failure was counted since the last success: until then a success has nothing to reset.
-    private let failureCounted = Atomic<Bool>(false)
+    /// Whether a request failure was counted since the last request success: until then a request's success has
+    /// nothing to reset, and takes no lock.
+    private let requestFailureCounted = Atomic<Bool>(false)
     private let health: Mutex<BackendHealth<ContinuousClock.Instant>>
 
     public init(
@@ -58,25 +59,29 @@ public final class Backend: Sendable {
         self.active.wrappingAdd(delta, ordering: .relaxed)
     }
 
-    /// A connect failure, a reset before the response, or a timeout; returns a change of status to log.
+    /// A failed health check (`check`), or a request's connect failure, reset before the response, or timeout;
+    /// returns a change of status to log.
     @discardableResult
-    public func recordFailure(at now: ContinuousClock.Instant = .now) -> BackendHealth<ContinuousClock.Instant>.Transition? {
+    public func recordFailure(
+        check: Bool = false,
+        at now: ContinuousClock.Instant = .now
+    ) -> BackendHealth<ContinuousClock.Instant>.Transition? {
         self.health.withLock { health in
-            let transition = health.recordFailure(at: now)
-            self.failureCounted.store(true, ordering: .relaxed)
+            let transition = health.recordFailure(at: now, check: check)
+            self.requestFailureCounted.store(health.hasRequestFailures, ordering: .relaxed)
             self.up.store(health.isUp, ordering: .relaxed)
             return transition
         }
     }
 
-    /// A request got its response, or a probe succeeded.
+    /// A passed health check or probe (`check`), or a request that got its response.
     @discardableResult
-    public func recordSuccess(probe: Bool) -> BackendHealth<ContinuousClock.Instant>.Transition? {
-        // The common case, an up backend answering, touches no lock.
-        if !probe, self.isUp, !self.failureCounted.load(ordering: .relaxed) { return nil }
+    public func recordSuccess(check: Bool) -> BackendHealth<ContinuousClock.Instant>.Transition? {
+        // The common case, an up backend answering a request, touches no lock.
+        if !check, self.isUp, !self.requestFailureCounted.load(ordering: .relaxed) { return nil }
         return self.health.withLock { health in
-            let transition = health.recordSuccess(probe: probe)
-            if health.isUp { self.failureCounted.store(false, ordering: .relaxed) }
+            let transition = health.recordSuccess(check: check)
+            self.requestFailureCounted.store(health.hasRequestFailures, ordering: .relaxed)
             self.up.store(health.isUp, ordering: .relaxed)
             return transition
         }

@@ -30,12 +30,14 @@ public struct BackendHealth<Instant: InstantProtocol>: Sendable where Instant.Du
     }
 
     private enum State: Sendable {
-        case up(failures: Int)
+        /// Failures in a row, counted apart: a backend may answer requests yet fail its health checks, or the
+        /// other way round, and either kind of success must not hide the other kind of failure.
+        case up(checkFailures: Int, requestFailures: Int)
         case down(since: Instant, successes: Int)
     }
 
     public let policy: Policy
-    private var state: State = .up(failures: 0)
+    private var state: State = .up(checkFailures: 0, requestFailures: 0)
 
     public init(policy: Policy) {
         self.policy = policy
@@ -53,15 +55,17 @@ public struct BackendHealth<Instant: InstantProtocol>: Sendable where Instant.Du
         return since.advanced(by: self.policy.cooldown) <= now
     }
 
-    /// A request or a check failed (refused, timed out, reset before a response, a non-2xx/3xx check).
-    public mutating func recordFailure(at now: Instant) -> Transition? {
+    /// A health check failed (`check`), or a request did: refused, timed out, reset before a response.
+    public mutating func recordFailure(at now: Instant, check: Bool) -> Transition? {
         switch self.state {
-        case .up(let failures):
-            if failures + 1 >= self.policy.fall {
+        case .up(let checkFailures, let requestFailures):
+            let checks = checkFailures + (check ? 1 : 0)
+            let requests = requestFailures + (check ? 0 : 1)
+            if max(checks, requests) >= self.policy.fall {
                 self.state = .down(since: now, successes: 0)
                 return .wentDown
             }
-            self.state = .up(failures: failures + 1)
+            self.state = .up(checkFailures: checks, requestFailures: requests)
             return nil
         case .down:
             // Still failing: the cooldown starts again, and so does the count of successes.
@@ -70,21 +74,29 @@ public struct BackendHealth<Instant: InstantProtocol>: Sendable where Instant.Du
         }
     }
 
-    /// A request or a check succeeded. While down, only a probe counts (a request cannot reach a down backend,
-    /// but one already in flight may finish after it went down).
-    public mutating func recordSuccess(probe: Bool) -> Transition? {
+    /// A health check or probe passed (`check`), or a request got its response. While down, only checks count
+    /// (a request cannot reach a down backend, but one already in flight may finish after it went down).
+    public mutating func recordSuccess(check: Bool) -> Transition? {
         switch self.state {
-        case .up:
-            self.state = .up(failures: 0)
+        case .up(let checkFailures, let requestFailures):
+            self.state = check
+                ? .up(checkFailures: 0, requestFailures: requestFailures)
+                : .up(checkFailures: checkFailures, requestFailures: 0)
             return nil
         case .down(let since, let successes):
-            guard probe else { return nil }
+            guard check else { return nil }
             if successes + 1 >= self.policy.rise {
-                self.state = .up(failures: 0)
+                self.state = .up(checkFailures: 0, requestFailures: 0)
                 return .cameUp
             }
             self.state = .down(since: since, successes: successes + 1)
             return nil
         }
+    }
+
+    /// Whether a request's success would change anything: only after a request failure while up.
+    public var hasRequestFailures: Bool {
+        if case .up(_, let requestFailures) = self.state { return requestFailures > 0 }
+        return false
     }
 }

@@ -82,7 +82,7 @@ import Testing
             #expect(replacing == stale)
         }
         // A probe brings it back, and it is sticky again.
-        backends[1].recordSuccess(probe: true)
+        backends[1].recordSuccess(check: true)
         guard case .forward(let backend, .sticky) = router.route(.found(stale)) else {
             Issue.record("expected sticky once it is back")
             return
