@@ -219,12 +219,19 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
                 // health failures. (A reused one may just have been closed while idle.)
                 self.recordFailure(of: backend)
             }
-            // A pooled connection the backend closed while it was idle fails before answering; a request
-            // that sent no body can safely go again on a fresh connection.
-            if !isTimeout, exchange.upstreamReused, exchange.requestBodyBytesSent == 0, !exchange.retriedStale,
-                let backend = exchange.backend
+            // A pooled connection the backend closed while it was idle, or a backend that reset the connection,
+            // fails before answering. An idempotent request that sent no body can go again, once, on a fresh
+            // connection (to another backend if that one refuses), within the retry budget.
+            if !exchange.retried, let backend = exchange.backend,
+                RetryPolicy.maySendAgain(
+                    method: exchange.requestHead.method,
+                    bodyBytesSent: exchange.requestBodyBytesSent,
+                    responseStarted: false,
+                    timedOut: isTimeout
+                ),
+                self.resources.withdrawRetry()
             {
-                exchange.retriedStale = true
+                exchange.retried = true
                 exchange.headSent = false
                 self.connect(exchange, to: backend, reuseIdle: false)
                 return

@@ -59,6 +59,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             now: now
         )
         self.exchange = exchange
+        self.resources.recordRequest()
         self.setClientReadsPaused(true)
         guard let key else {
             self.route(exchange, lookup: .noSession)

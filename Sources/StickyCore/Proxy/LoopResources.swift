@@ -9,6 +9,7 @@ final class LoopResources: @unchecked Sendable {
     private var pools: [String: UpstreamPool] = [:]
     private let poolSettings: UpstreamPool.Settings
     private var ledger: RefreshLedger
+    private var retryBudget = RetryBudget()
 
     init(eventLoop: any EventLoop, poolSettings: UpstreamPool.Settings, ledger: RefreshLedger) {
         self.eventLoop = eventLoop
@@ -37,6 +38,18 @@ final class LoopResources: @unchecked Sendable {
     func noteFreshTTL(_ key: StoreKey, at now: NIODeadline) {
         self.eventLoop.assertInEventLoop()
         self.ledger.record(key, at: now)
+    }
+
+    /// A request started on this loop: it adds to the retry budget.
+    func recordRequest() {
+        self.eventLoop.assertInEventLoop()
+        self.retryBudget.recordRequest()
+    }
+
+    /// Takes a retry from the budget; `false` when retries are already a fifth of requests.
+    func withdrawRetry() -> Bool {
+        self.eventLoop.assertInEventLoop()
+        return self.retryBudget.withdraw()
     }
 
     /// Closes the idle upstream connections (shutdown).

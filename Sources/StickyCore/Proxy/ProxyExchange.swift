@@ -34,8 +34,8 @@ final class ProxyExchange {
     var upstreamReused = false
     /// Backends this request failed to connect to.
     var excluded: Set<String> = []
-    /// Whether the request already went again on a fresh connection after a pooled one turned out dead.
-    var retriedStale = false
+    /// Whether the request already went again on a fresh connection after its connection failed before answering.
+    var retried = false
     /// Body parts that arrived before a backend was connected.
     var bufferedBody: [HTTPServerRequestPart] = []
     var requestComplete = false
