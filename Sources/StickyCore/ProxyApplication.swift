@@ -11,22 +11,26 @@ public struct ProxyApplication: Sendable {
     public let configuration: ProxyConfiguration
     public let logger: Logger
     private let makeSharedStore: SharedStoreFactory?
+    private let reloadConfiguration: (@Sendable () throws -> ProxyConfiguration)?
 
-    /// - Parameter makeSharedStore: how to build a shared store; without it only `memory` can run.
-    public init(configuration: ProxyConfiguration, logger: Logger, makeSharedStore: SharedStoreFactory? = nil) {
+    /// - Parameters:
+    ///   - makeSharedStore: how to build a shared store; without it only `memory` can run.
+    ///   - reloadConfiguration: how to read the configuration again on SIGHUP; without it SIGHUP is not trapped.
+    public init(
+        configuration: ProxyConfiguration,
+        logger: Logger,
+        makeSharedStore: SharedStoreFactory? = nil,
+        reloadConfiguration: (@Sendable () throws -> ProxyConfiguration)? = nil
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.makeSharedStore = makeSharedStore
+        self.reloadConfiguration = reloadConfiguration
     }
 
     /// Runs until SIGTERM/SIGINT, then stops listening and returns.
     public func run() async throws {
-        let healthPolicy = BackendHealth<ContinuousClock.Instant>.Policy(
-            rise: self.configuration.healthRise,
-            fall: self.configuration.healthFall,
-            cooldown: self.configuration.backendCooldown
-        )
-        let backends = try self.configuration.backends.map { try Self.makeBackend($0, healthPolicy: healthPolicy) }
+        let backends = try BackendFactory(configuration: self.configuration).backends(for: self.configuration.backends)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.threads ?? System.coreCount)
         let shared: (any ManagedStore)?
         do {
@@ -52,6 +56,17 @@ public struct ProxyApplication: Sendable {
         var services: [any Service] = []
         if let admin = self.configuration.adminListen {
             services.append(AdminServer(group: group, address: admin, storeHealth: storeHealth, logger: self.logger))
+        }
+        if let reloadConfiguration {
+            services.append(
+                ConfigurationReloader(
+                    load: reloadConfiguration,
+                    current: self.configuration,
+                    backends: backends,
+                    runtime: runtime,
+                    logger: self.logger
+                )
+            )
         }
         services.append(
             HealthChecker(
@@ -90,28 +105,6 @@ public struct ProxyApplication: Sendable {
             throw StartupError(description: "STICKY_STORE: this build has no shared store support")
         }
         return try makeSharedStore(self.configuration.store, group)
-    }
-
-    /// Resolves a backend's address once, at start, off any event loop.
-    private static func makeBackend(
-        _ definition: BackendDefinition,
-        healthPolicy: BackendHealth<ContinuousClock.Instant>.Policy
-    ) throws -> Backend {
-        do {
-            let address = try SocketAddress.makeAddressResolvingHost(
-                definition.address.host,
-                port: definition.address.port
-            )
-            return Backend(
-                name: definition.name,
-                address: definition.address,
-                socketAddress: address,
-                weight: definition.weight,
-                healthPolicy: healthPolicy
-            )
-        } catch {
-            throw StartupError(description: "STICKY_BACKENDS: cannot resolve \"\(definition.address)\"")
-        }
     }
 }
 

@@ -27,15 +27,21 @@ struct StickyProxyCommand: AsyncParsableCommand {
     @OptionGroup var options: ServerOptions
 
     func run() async throws {
-        let configuration = try ProxyConfiguration.load(
-            arguments: options.values,
-            environment: ProcessInfo.processInfo.environment
-        )
+        let arguments = options.values
+        let load: @Sendable () throws -> ProxyConfiguration = {
+            try ProxyConfiguration.load(arguments: arguments, environment: ProcessInfo.processInfo.environment)
+        }
+        let configuration = try load()
         let logger = Self.bootstrapLogging(level: configuration.logLevel)
         let storeTimeout = configuration.storeTimeout
-        try await ProxyApplication(configuration: configuration, logger: logger) { location, group in
-            try StoreFactory.make(location, timeout: storeTimeout, eventLoopGroup: group, logger: logger)
-        }.run()
+        try await ProxyApplication(
+            configuration: configuration,
+            logger: logger,
+            makeSharedStore: { location, group in
+                try StoreFactory.make(location, timeout: storeTimeout, eventLoopGroup: group, logger: logger)
+            },
+            reloadConfiguration: load
+        ).run()
     }
 
     /// Sets up swift-log once for the process: one line per event on stderr, at the configured level.

@@ -92,7 +92,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard exchange === self.exchange else { return }
         exchange.lookup = lookup
         let now = NIODeadline.now()
-        switch self.runtime.router.route(lookup, excluding: exchange.excluded) {
+        switch self.resources.router.route(lookup, excluding: exchange.excluded) {
         case .forward(let backend, let decision):
             exchange.decision = decision
             if case .found(let mapping) = lookup {
@@ -132,7 +132,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             guard exchange === self.exchange else { return }
             switch result {
             case .success(let winner):
-                if winner.backend != backend.name, let other = self.runtime.router.backend(named: winner.backend),
+                if winner.backend != backend.name, let other = self.resources.router.backend(named: winner.backend),
                     other.isUp, !exchange.excluded.contains(other.name)
                 {
                     exchange.routedBackend = other.name

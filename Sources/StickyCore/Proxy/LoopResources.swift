@@ -6,13 +6,16 @@ import NIOCore
 /// reference across threads without a lock.
 final class LoopResources: @unchecked Sendable {
     let eventLoop: any EventLoop
+    /// This loop's copy of the routing table; a reload installs a new one on every loop.
+    private(set) var router: AffinityRouter
     private var pools: [String: UpstreamPool] = [:]
     private let poolSettings: UpstreamPool.Settings
     private var ledger: RefreshLedger
     private var retryBudget = RetryBudget()
 
-    init(eventLoop: any EventLoop, poolSettings: UpstreamPool.Settings, ledger: RefreshLedger) {
+    init(eventLoop: any EventLoop, router: AffinityRouter, poolSettings: UpstreamPool.Settings, ledger: RefreshLedger) {
         self.eventLoop = eventLoop
+        self.router = router
         self.poolSettings = poolSettings
         self.ledger = ledger
     }
@@ -38,6 +41,17 @@ final class LoopResources: @unchecked Sendable {
     func noteFreshTTL(_ key: StoreKey, at now: NIODeadline) {
         self.eventLoop.assertInEventLoop()
         self.ledger.record(key, at: now)
+    }
+
+    /// Routes with `router` from now on. Requests in flight keep their connections; the idle connections to
+    /// backends that left (or changed address) are closed.
+    func install(_ router: AffinityRouter) {
+        self.eventLoop.assertInEventLoop()
+        self.router = router
+        for (name, pool) in self.pools where router.backend(named: name) !== pool.backend {
+            pool.closeIdle()
+            self.pools[name] = nil
+        }
     }
 
     /// A request started on this loop: it adds to the retry budget.

@@ -3,7 +3,6 @@ import NIOCore
 
 /// Everything the request path shares across event loops: immutable after start.
 final class ProxyRuntime: Sendable {
-    let router: AffinityRouter
     let extractor: SessionExtractor
     let learner: SessionLearner
     let keys: StoreKeyDeriver
@@ -22,7 +21,7 @@ final class ProxyRuntime: Sendable {
         eventLoops: [any EventLoop],
         logger: Logger
     ) {
-        self.router = AffinityRouter(
+        let router = AffinityRouter(
             backends: backends,
             balancer: configuration.balance.makeBalancer(for: backends),
             fallback: configuration.fallback
@@ -51,6 +50,7 @@ final class ProxyRuntime: Sendable {
         for loop in eventLoops {
             loops[ObjectIdentifier(loop)] = LoopResources(
                 eventLoop: loop,
+                router: router,
                 poolSettings: poolSettings,
                 ledger: RefreshLedger(capacity: 100_000, interval: refreshInterval)
             )
@@ -68,6 +68,17 @@ final class ProxyRuntime: Sendable {
 
     /// Every loop's resources (shutdown).
     var allResources: [LoopResources] { Array(self.loops.values) }
+
+    /// Installs `router` on every event loop, each on its own thread; returns once all of them route with it.
+    func install(_ router: AffinityRouter) async {
+        await withTaskGroup(of: Void.self) { group in
+            for resources in self.loops.values {
+                group.addTask {
+                    try? await resources.eventLoop.submit { resources.install(router) }.get()
+                }
+            }
+        }
+    }
 }
 
 extension TimeAmount {

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// SIGHUP re-reads the YAML file: backends come and go without a restart.
+@Suite("proxy: live reload")
+struct ReloadTests {
+    @Test("SIGHUP adds a backend, removes one whose sessions then fall back, and refuses an invalid file")
+    func reload() throws {
+        let cluster = try TestCluster(label: "reload", backendCount: 3)
+        defer { cluster.stop() }
+        let file = cluster.logDirectory.appendingPathComponent("sticky.yaml")
+        func writeBackends(_ names: [String]) throws {
+            let entries = names.map { name in
+                "  - \(name)=127.0.0.1:\(cluster.backend(named: name)!.port)"
+            }
+            try ("backends:\n" + entries.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        }
+        try writeBackends(["web1", "web2"])
+
+        // The backends come from the file only: the environment would win over it.
+        var environment = try cluster.proxyEnvironment(["STICKY_CONFIG": file.path])
+        environment["STICKY_BACKENDS"] = nil
+        let proxy = try ManagedProcess(
+            name: "sticky-proxy",
+            executable: try BinaryLocator.path(of: "sticky-proxy"),
+            environment: environment,
+            logDirectory: cluster.logDirectory
+        )
+        defer { proxy.stop() }
+        try proxy.waitUntilListening(port: cluster.proxyPort)
+
+        let anonymous = HTTPTestClient(port: cluster.proxyPort, usesCookies: false)
+        func backendsSeen(_ requests: Int = 12) throws -> Set<String> {
+            Set(try (0..<requests).compactMap { _ in try anonymous.get("/").backend })
+        }
+        #expect(try backendsSeen() == ["web1", "web2"])
+
+        // A session on web1, to see it fall back when web1 leaves.
+        var onWeb1: HTTPTestClient?
+        for _ in 0..<6 where onWeb1 == nil {
+            let client = HTTPTestClient(port: cluster.proxyPort)
+            if try client.get("/").backend == "web1" { onWeb1 = client }
+        }
+        let session = try #require(onWeb1)
+
+        // Added: web3 takes new sessions.
+        try writeBackends(["web1", "web2", "web3"])
+        kill(proxy.pid, SIGHUP)
+        let added = Waiting.until { (try? backendsSeen().contains("web3")) == true }
+        #expect(added != nil, "web3 never took a request\n\(cluster.diagnostics())")
+
+        // Removed: web1 gets nothing new, and its session falls back to another backend, then sticks there.
+        try writeBackends(["web2", "web3"])
+        kill(proxy.pid, SIGHUP)
+        let removed = Waiting.until { (try? backendsSeen().contains("web1")) == false }
+        #expect(removed != nil, "web1 kept taking requests\n\(cluster.diagnostics())")
+        let moved = try session.get("/")
+        #expect(moved.status == 200)
+        let newOwner = try #require(moved.backend)
+        #expect(newOwner != "web1")
+        for _ in 0..<5 {
+            #expect(try session.get("/").backend == newOwner)
+        }
+
+        // Invalid: refused, and the running configuration stays.
+        try "backends: [web9=not a host]\n".write(to: file, atomically: true, encoding: .utf8)
+        kill(proxy.pid, SIGHUP)
+        let refused = Waiting.until { proxy.standardError.contains("configuration reload refused") }
+        #expect(refused != nil, "no refusal in the log\n\(proxy.outputSummary())")
+        #expect(try backendsSeen() == ["web2", "web3"])
+    }
+}
