@@ -69,6 +69,16 @@ public struct ProxyApplication: Sendable {
             )
         }
         services.append(
+            DrainStateSync(
+                backends: { runtime.backends },
+                store: store,
+                keyPrefix: self.configuration.keyPrefix,
+                timeout: TimeAmount(self.configuration.storeTimeout),
+                eventLoop: group.next(),
+                logger: self.logger
+            )
+        )
+        services.append(
             HealthChecker(
                 backends: backends,
                 path: self.configuration.healthPath,

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Synchronization
 
 /// Everything the request path shares across event loops: immutable after start.
 final class ProxyRuntime: Sendable {
@@ -13,6 +14,8 @@ final class ProxyRuntime: Sendable {
     let defaultTTL: Duration
     let logger: Logger
     private let loops: [ObjectIdentifier: LoopResources]
+    /// The backends of the router installed last, for what runs beside the request path (drain sync, admin).
+    private let installedBackends: Mutex<[Backend]>
 
     init(
         configuration: ProxyConfiguration,
@@ -21,6 +24,7 @@ final class ProxyRuntime: Sendable {
         eventLoops: [any EventLoop],
         logger: Logger
     ) {
+        self.installedBackends = Mutex(backends)
         let router = AffinityRouter(
             backends: backends,
             balancer: configuration.balance.makeBalancer(for: backends),
@@ -69,8 +73,12 @@ final class ProxyRuntime: Sendable {
     /// Every loop's resources (shutdown).
     var allResources: [LoopResources] { Array(self.loops.values) }
 
+    /// The backends as configured now (they change on reload).
+    var backends: [Backend] { self.installedBackends.withLock { $0 } }
+
     /// Installs `router` on every event loop, each on its own thread; returns once all of them route with it.
     func install(_ router: AffinityRouter) async {
+        self.installedBackends.withLock { $0 = router.backends }
         await withTaskGroup(of: Void.self) { group in
             for resources in self.loops.values {
                 group.addTask {
