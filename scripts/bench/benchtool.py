@@ -8,6 +8,10 @@
   redis PORT                    used_memory, dbsize and MEMORY USAGE of one sticky: key
   memcached PORT                stats and stats slabs
   status PID                    VmHWM and VmRSS of a process
+  measure OUT TPIDS SPIDS PIDS -- CMD
+                                run wrk (CMD), output to OUT; add CPU use of the target (TPIDS), of its store
+                                (SPIDS), of all our daemons (PIDS), of wrk, and of everything else (comma lists,
+                                "-" for none)
   summary BENCH_JSON            one line for the log from wrk's result (not JSON)
   report JSONL MD DAT           the results table (Markdown) and the chart's data file
 
@@ -312,7 +316,70 @@ def cmd_memcached(args):
 def cmd_summary(args):
     r = json.loads(args[0])
     errors = sum(r[k] for k in r if k.startswith("err_"))
-    print(f"{r['rps']:,.0f} req/s, p50 {r['p50_us'] / 1000:.2f} ms, p99 {r['p99_us'] / 1000:.2f} ms, {errors} errors")
+    print(f"{r['rps']:,.0f} req/s, p50 {r['p50_us'] / 1000:.2f} ms, p99 {r['p99_us'] / 1000:.2f} ms, {errors} errors; "
+          f"target CPU {r['target_us_per_request']:.0f} µs/request, wrk {r['client_cpu_s'] / r['elapsed_s']:.2f} cores, "
+          f"others {r['other_cores']:.2f} cores")
+
+
+def busy_jiffies():
+    with open("/proc/stat") as f:
+        fields = f.readline().split()[1:]
+    return sum(int(x) for x in fields[:3])  # user nice system; irq, softirq, steal left out on purpose
+
+
+def tree_jiffies(pids):
+    """utime+stime of the given processes and of their direct children (nginx workers), in clock ticks."""
+    pids = set(pids)
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        pid, ppid = int(entry), int(fields[1])
+        if pid in pids or ppid in pids:
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def cmd_measure(args):
+    import subprocess
+    out_path = args[0]
+    command = args[args.index("--") + 1:]
+    parse = lambda s: [int(p) for p in s.split(",") if p.isdigit()]
+    target_pids, store_pids, all_pids = parse(args[1]), parse(args[2]), parse(args[3])
+    tick = os.sysconf("SC_CLK_TCK")
+    t0, busy0, tgt0, ours0 = time.monotonic(), busy_jiffies(), tree_jiffies(target_pids), tree_jiffies(all_pids)
+    store0 = tree_jiffies(store_pids)
+    with open(out_path, "w") as out:
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+    t1, busy1, tgt1, ours1 = time.monotonic(), busy_jiffies(), tree_jiffies(target_pids), tree_jiffies(all_pids)
+    store1 = tree_jiffies(store_pids)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{command[0]} exited with status {os.waitstatus_to_exitcode(status)}")
+    result = None
+    for line in open(out_path):
+        if line.startswith("BENCH_JSON "):
+            result = json.loads(line.split(" ", 1)[1])
+    if result is None:
+        sys.exit(f"no BENCH_JSON line in {out_path}")
+    elapsed = t1 - t0
+    client = usage.ru_utime + usage.ru_stime
+    target = (tgt1 - tgt0) / tick
+    ours = (ours1 - ours0) / tick
+    other = max(0.0, (busy1 - busy0) / tick - ours - client)
+    store = (store1 - store0) / tick
+    result.update({"elapsed_s": round(elapsed, 3), "target_cpu_s": round(target, 2), "ours_cpu_s": round(ours, 2),
+                   "store_cpu_s": round(store, 2), "store_us_per_request": round(store * 1e6 / max(1, result["requests"]), 1),
+                   "client_cpu_s": round(client, 2), "other_cpu_s": round(other, 2),
+                   "target_us_per_request": round(target * 1e6 / max(1, result["requests"]), 1),
+                   "other_cores": round(other / elapsed, 2)})
+    print(json.dumps(result))
 
 
 def cmd_status(args):
@@ -348,7 +415,12 @@ def cmd_report(args):
         median_run = mine[len(mine) // 2]  # the run with the median req/s: its latencies go with it
         errors = sum(r["err_connect"] + r["err_read"] + r["err_write"] + r["err_status"] + r["err_timeout"]
                      for r in mine)
-        rows.append({"name": t["name"], "label": t["label"], "chart": t["chart"], "rps": statistics.median(r["rps"] for r in mine),
+        rows.append({"name": t["name"], "label": t["label"], "chart": t["chart"],
+                     "cpu_us": statistics.median(r["target_us_per_request"] for r in mine),
+                     "store_us": statistics.median(r["store_us_per_request"] for r in mine) if t.get("has_store") else None,
+                     "other": statistics.mean(r["other_cores"] for r in mine),
+                     "client": statistics.mean(r["client_cpu_s"] / r["elapsed_s"] for r in mine),
+                     "rps": statistics.median(r["rps"] for r in mine),
                      "rps_min": mine[0]["rps"], "rps_max": mine[-1]["rps"],
                      "p50": median_run["p50_us"], "p99": median_run["p99_us"], "hwm": t.get("vmhwm"),
                      "errors": errors, "sticky": t.get("sticky"), "checked": t.get("checked"),
@@ -369,17 +441,27 @@ def cmd_report(args):
       f"{meta['rounds']} runs per target (interleaved over targets), median shown; "
       f"client, proxy, backends and store share the same {meta['nproc']} cores")
     w("")
-    w("| target | req/s (median) | req/s min–max | p50 | p99 | vs HAProxy | peak RSS (VmHWM) | sticky check | errors |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    w("| target | req/s (median) | req/s min–max | p50 | p99 | vs HAProxy | peak RSS (VmHWM) | CPU per request | sticky check | errors |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ratio = f"{r['rps'] / haproxy['rps']:.2f}×" if haproxy else "—"
         sticky = f"{r['sticky']}/{r['checked']}" if r["checked"] else "—"
+        cpu = f"{r['cpu_us']:.0f} µs"
+        if r["store_us"] is not None:
+            cpu += f" + {r['store_us']:.0f} µs store"
         w(f"| {r['label']} | {r['rps']:,.0f} | {r['rps_min']:,.0f}–{r['rps_max']:,.0f} | {ms(r['p50'])} | "
-          f"{ms(r['p99'])} | {ratio} | {human_bytes(r['hwm'])} | {sticky} | {r['errors']} |")
+          f"{ms(r['p99'])} | {ratio} | {human_bytes(r['hwm'])} | {cpu} | {sticky} | {r['errors']} |")
     w("")
-    w("*sticky check*: after the runs, 500 of the learned sessions are replayed one by one; the count is how many "
+    w("*CPU per request*: user+system CPU time of the target process (for nginx, its worker) over a run, divided by "
+      "the requests served, median of the runs; for Redis and memcached, the store server's CPU is added after `+`. "
+      "It depends much less on the machine's other load than req/s does. "
+      "*sticky check*: after the runs, 500 of the learned sessions are replayed one by one; the count is how many "
       "reached the backend that started them (the bare backend is always web1). *errors*: wrk's socket errors and "
       "non-2xx answers over all runs. Peak RSS is `VmHWM` after learning and load, before the idle-connection test.")
+    w("")
+    w("CPU used by processes outside the benchmark during the runs (mean, in cores; should be near 0): "
+      + ", ".join(f"{r['label']} {r['other']:.2f}" for r in rows) + ". wrk itself used "
+      + ", ".join(f"{r['client']:.2f}" for r in rows) + " cores.")
     w("")
     learn_bits = [f"{r['label']} {r['learn_s']:.1f} s" for r in rows if r.get("learn_s") is not None]
     if learn_bits:
@@ -435,14 +517,14 @@ def cmd_report(args):
     with open(md_path, "w") as f:
         f.write("\n".join(out))
     with open(dat_path, "w") as f:
-        f.write("# label rps rps_min rps_max p50_ms p99_ms hwm_mib\n")
+        f.write("# label rps rps_min rps_max p50_ms p99_ms hwm_mib cpu_us_per_request\n")
         for r in rows:
             f.write(f"\"{r['chart']}\" {r['rps']:.0f} {r['rps_min']:.0f} {r['rps_max']:.0f} {r['p50'] / 1000:.3f} "
-                    f"{r['p99'] / 1000:.3f} {(r['hwm'] or 0) / (1 << 20):.1f}\n")
+                    f"{r['p99'] / 1000:.3f} {(r['hwm'] or 0) / (1 << 20):.1f} {r['cpu_us'] + (r['store_us'] or 0):.1f}\n")
 
 
 COMMANDS = {"ports": cmd_ports, "learn": cmd_learn, "check": cmd_check, "idle": cmd_idle, "redis": cmd_redis,
-            "memcached": cmd_memcached, "status": cmd_status, "summary": cmd_summary, "report": cmd_report}
+            "memcached": cmd_memcached, "status": cmd_status, "summary": cmd_summary, "measure": cmd_measure, "report": cmd_report}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
