@@ -529,4 +529,7 @@ COMMANDS = {"ports": cmd_ports, "learn": cmd_learn, "check": cmd_check, "idle": 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         sys.exit(__doc__)
-    COMMANDS[sys.argv[1]](sys.argv[2:])
+    try:
+        COMMANDS[sys.argv[1]](sys.argv[2:])
+    except KeyboardInterrupt:
+        sys.exit(130)
