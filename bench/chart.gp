@@ -25,9 +25,10 @@ set xrange [-0.6:STATS_records - 0.4]
 set title 'Throughput (req/s, median of runs; bar = min..max)'
 set style histogram errorbars gap 1 lw 1.5
 plot datafile using 2:3:4:xtic(1) lc rgb '#4477aa' notitle, \
-     '' using ($0):($2):(sprintf('%.0f', $2)) with labels offset 0,1.6 font ',10' notitle
+     '' using ($0):($4):(sprintf('%.0f', $2)) with labels offset 0,0.8 font ',10' notitle
 
 set title 'Latency (ms, wrk -c64)'
+set key top left
 set style histogram clustered gap 1
 plot datafile using 5:xtic(1) lc rgb '#66ccee' title 'p50', \
      '' using 6 lc rgb '#ee6677' title 'p99', \
