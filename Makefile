@@ -1,4 +1,4 @@
-.PHONY: build run test
+.PHONY: build run test bench
 
 # Debug build of everything: sticky-proxy, demo-app and the libraries.
 build:
@@ -11,3 +11,8 @@ run: build
 # Every test, with throwaway Redis and memcached servers (see scripts/test.sh).
 test:
 	bash scripts/test.sh
+
+# sticky-proxy (memory, Redis, memcached) vs HAProxy's stick table and a bare nginx; writes bench/results/latest.*
+# (see bench/README.md). Installs what is missing, builds in release mode, stops everything it started.
+bench:
+	bash scripts/bench/run.sh
