@@ -60,7 +60,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         )
         self.exchange = exchange
         self.resources.recordRequest()
-        self.setClientReadsPaused(true)
+        if Self.mayHaveBody(head) || upgrade != nil {
+            // Hold the body back while the request is routed; a bodiless request has nothing to hold, and pausing
+            // would cost the event loop two epoll_ctl calls per request.
+            self.setClientReadsPaused(true)
+        }
         guard let key else {
             self.route(exchange, lookup: .noSession)
             return
@@ -76,6 +80,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                     self.route(exchange, lookup: .failed)
                 }
             }
+    }
+
+    /// Whether a body follows the head: a non-zero `Content-Length`, or any `Transfer-Encoding`.
+    private static func mayHaveBody(_ head: HTTPRequestHead) -> Bool {
+        if head.headers.contains(name: "transfer-encoding") { return true }
+        guard let length = head.headers.first(name: "content-length") else { return false }
+        return length != "0"
     }
 
     private static func upgradeToken(of head: HTTPRequestHead) -> String? {
