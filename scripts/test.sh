@@ -14,22 +14,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { printf 'test.sh: %s\n' "$*" >&2; }
 
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { log "not root and no sudo: cannot install packages"; exit 1; }
-    SUDO=(sudo)
-fi
-
 RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/sticky-test.XXXXXX")"
 SERVER_PIDS=()
-POLICY_RC_CREATED=""
 
 cleanup() {
     local status=$?
     set +e
-    if [ -n "$POLICY_RC_CREATED" ]; then
-        "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d
-    fi
     for pid in "${SERVER_PIDS[@]}"; do
         kill "$pid" 2>/dev/null
     done
@@ -54,29 +44,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # 1. Packages: install only what is missing, without letting apt start the default services.
-packages=(libhiredis-dev libmemcached-dev redis-server memcached pkg-config)
-missing=()
-for package in "${packages[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed'; then
-        missing+=("$package")
-    fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing ${missing[*]}"
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        # Exit status 101 tells invoke-rc.d not to start services (redis and memcached on their default ports).
-        printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
-        "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d
-        POLICY_RC_CREATED=1
-    fi
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
-    if [ -n "$POLICY_RC_CREATED" ]; then
-        "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d
-        POLICY_RC_CREATED=""
-    fi
-fi
+bash scripts/install-packages.sh libhiredis-dev libmemcached-dev redis-server memcached pkg-config
 
 # 2. Three free loopback ports, held together while they are picked so that they differ.
 read -r REDIS_PORT MEMCACHED_PORT_1 MEMCACHED_PORT_2 < <(python3 -c '
