@@ -31,20 +31,11 @@ die() { log "error: $*"; exit 1; }
 # Stray STICKY_* variables would reach sticky-proxy (and unknown ones are errors there).
 for variable in $(compgen -e | grep '^STICKY_' || true); do unset "$variable"; done
 
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO=(sudo)
-fi
-
 PIDS=()
-POLICY_RC_CREATED=""
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
     set +e
-    if [ -n "$POLICY_RC_CREATED" ]; then
-        "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d
-    fi
     if [ "${#PIDS[@]}" -gt 0 ]; then
         log "stopping ${#PIDS[@]} processes"
         for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
@@ -62,34 +53,9 @@ trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------------------------
 # 1. Packages: only what is missing, without letting apt start services on their default ports.
-declare -A COMMAND_PACKAGE=(
-    [haproxy]=haproxy [nginx]=nginx [wrk]=wrk [redis-server]=redis-server [memcached]=memcached
-    [gnuplot]=gnuplot-nox [python3]=python3
-)
-missing=()
-for command in "${!COMMAND_PACKAGE[@]}"; do
-    command -v "$command" >/dev/null || missing+=("${COMMAND_PACKAGE[$command]}")
-done
-for package in libhiredis-dev libmemcached-dev pkg-config; do # needed to build sticky-proxy
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null || die "not root and no sudo: cannot install ${missing[*]}"
-    log "installing ${missing[*]}"
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        # Exit status 101 tells invoke-rc.d not to start services (nginx on :80, redis on :6379, ...).
-        printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
-        "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d
-        POLICY_RC_CREATED=1
-    fi
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
-    if [ -n "$POLICY_RC_CREATED" ]; then
-        "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d
-        POLICY_RC_CREATED=""
-    fi
-fi
+bash "$ROOT/scripts/install-packages.sh" haproxy nginx wrk redis-server memcached gnuplot-nox python3 \
+    libhiredis-dev libmemcached-dev pkg-config ||
+    die "could not install the packages the benchmark needs"
 command -v swift >/dev/null || die "swift is not on PATH"
 
 # ---------------------------------------------------------------------------------------------------------------
