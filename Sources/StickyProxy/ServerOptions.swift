@@ -70,6 +70,15 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .setting(.threads), help: .setting(.threads, valueName: "count"))
     var threads: String?
 
+    @Option(name: .setting(.logFormat), help: .setting(.logFormat, valueName: "text|json"))
+    var logFormat: String?
+
+    @Option(name: .setting(.accessLog), help: .setting(.accessLog, valueName: "on|off"))
+    var accessLog: String?
+
+    @Option(name: .setting(.shutdownTimeout), help: .setting(.shutdownTimeout, valueName: "seconds"))
+    var shutdownTimeout: String?
+
     /// The flags given, for ``ProxyConfiguration/load(arguments:environment:)``.
     var values: CLIValues {
         CLIValues(
@@ -92,7 +101,10 @@ struct ServerOptions: ParsableArguments {
             upstreamMaxConnections: upstreamMaxConnections,
             upstreamIdleTimeout: upstreamIdleTimeout,
             clientIdleTimeout: clientIdleTimeout,
-            threads: threads
+            threads: threads,
+            logFormat: logFormat,
+            accessLog: accessLog,
+            shutdownTimeout: shutdownTimeout
         )
     }
 }

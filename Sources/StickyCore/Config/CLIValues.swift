@@ -28,6 +28,9 @@ public struct CLIValues: Hashable, Sendable {
     public var upstreamIdleTimeout: String?
     public var clientIdleTimeout: String?
     public var threads: String?
+    public var logFormat: String?
+    public var accessLog: String?
+    public var shutdownTimeout: String?
 
     public init(
         listen: String? = nil,
@@ -49,7 +52,10 @@ public struct CLIValues: Hashable, Sendable {
         upstreamMaxConnections: String? = nil,
         upstreamIdleTimeout: String? = nil,
         clientIdleTimeout: String? = nil,
-        threads: String? = nil
+        threads: String? = nil,
+        logFormat: String? = nil,
+        accessLog: String? = nil,
+        shutdownTimeout: String? = nil
     ) {
         self.listen = listen
         self.backends = backends
@@ -71,6 +77,9 @@ public struct CLIValues: Hashable, Sendable {
         self.upstreamIdleTimeout = upstreamIdleTimeout
         self.clientIdleTimeout = clientIdleTimeout
         self.threads = threads
+        self.logFormat = logFormat
+        self.accessLog = accessLog
+        self.shutdownTimeout = shutdownTimeout
     }
 
     /// What was given for `setting`: a string, a list of strings, or `nil` when the flag was absent.
@@ -98,6 +107,9 @@ public struct CLIValues: Hashable, Sendable {
         case .upstreamIdleTimeout: single(upstreamIdleTimeout)
         case .clientIdleTimeout: single(clientIdleTimeout)
         case .threads: single(threads)
+        case .logFormat: single(logFormat)
+        case .accessLog: single(accessLog)
+        case .shutdownTimeout: single(shutdownTimeout)
         }
     }
 

@@ -90,6 +90,15 @@ extension ProxyConfiguration {
                 try SettingParsers.wholeNumber(text, of: .none, in: Self.threadRange)
             }
         }
+        if let value = try settings.value(of: .logFormat) {
+            logFormat = try value.parsed(SettingParsers.logFormat)
+        }
+        if let value = try settings.value(of: .accessLog) {
+            accessLog = try value.parsed(SettingParsers.onOff)
+        }
+        if let value = try settings.value(of: .shutdownTimeout) {
+            shutdownTimeout = try value.parsed(SettingParsers.positiveSeconds)
+        }
     }
 
     /// How many event loops `STICKY_THREADS` may ask for.

@@ -44,6 +44,12 @@ public struct ProxyConfiguration: Equatable, Sendable {
     public var clientIdleTimeout: Duration = .seconds(60)
     /// `STICKY_THREADS`: event loops; `nil` means one per core.
     public var threads: Int? = nil
+    /// `STICKY_LOG_FORMAT`: how log lines are written.
+    public var logFormat: LogFormat = .text
+    /// `STICKY_ACCESS_LOG`: whether each request gets a log line.
+    public var accessLog: Bool = false
+    /// `STICKY_SHUTDOWN_TIMEOUT`: how long requests in flight may take to finish after SIGTERM/SIGINT.
+    public var shutdownTimeout: Duration = .seconds(30)
 
     public init() {}
 }

@@ -24,6 +24,9 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
     case upstreamIdleTimeout = "upstream_idle_timeout"
     case clientIdleTimeout = "client_idle_timeout"
     case threads
+    case logFormat = "log_format"
+    case accessLog = "access_log"
+    case shutdownTimeout = "shutdown_timeout"
 
     /// The key in the YAML file, and the swift-configuration key: `default_ttl`.
     public var fileKey: String { rawValue }
@@ -76,6 +79,9 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .upstreamIdleTimeout: "Seconds an idle pooled backend connection is kept."
         case .clientIdleTimeout: "Seconds an idle keep-alive client connection is kept."
         case .threads: "Event loop threads, 1-256."
+        case .logFormat: "Log lines as text or json (one JSON object per line)."
+        case .accessLog: "One log line per request (on), or none (off)."
+        case .shutdownTimeout: "Seconds requests in flight may take to finish after SIGTERM before they are cut."
         }
     }
 
@@ -102,6 +108,9 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .upstreamIdleTimeout: "60"
         case .clientIdleTimeout: "60"
         case .threads: "one per core"
+        case .logFormat: "text"
+        case .accessLog: "off"
+        case .shutdownTimeout: "30"
         }
     }
 

@@ -55,5 +55,6 @@ struct SettingProblem: Error, Hashable, Sendable {
     static let emptySecret = Self("must not be empty")
 
     static let notOnOff = Self("is not on or off (or true/false, yes/no, 1/0)")
+    static let notLogFormat = Self("is not a log format (text or json)")
     static let notLogLevel = Self("is not a log level (trace, debug, info, notice, warning, error, critical)")
 }

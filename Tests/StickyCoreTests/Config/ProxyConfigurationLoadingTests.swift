@@ -29,6 +29,9 @@ import Testing
         #expect(configuration.upstreamIdleTimeout == .seconds(60))
         #expect(configuration.clientIdleTimeout == .seconds(60))
         #expect(configuration.threads == nil)
+        #expect(configuration.logFormat == .text)
+        #expect(configuration.accessLog == false)
+        #expect(configuration.shutdownTimeout == .seconds(30))
     }
 
     /// Every setting, written in the environment.
@@ -52,6 +55,9 @@ import Testing
         "STICKY_UPSTREAM_IDLE_TIMEOUT": "30",
         "STICKY_CLIENT_IDLE_TIMEOUT": "15",
         "STICKY_THREADS": "4",
+        "STICKY_LOG_FORMAT": "json",
+        "STICKY_ACCESS_LOG": "on",
+        "STICKY_SHUTDOWN_TIMEOUT": "2.5",
     ]
 
     /// The same settings, on the command line.
@@ -74,7 +80,10 @@ import Testing
         upstreamMaxConnections: "64",
         upstreamIdleTimeout: "30",
         clientIdleTimeout: "15",
-        threads: "4"
+        threads: "4",
+        logFormat: "json",
+        accessLog: "on",
+        shutdownTimeout: "2.5"
     )
 
     /// The same settings, in the YAML file.
@@ -101,6 +110,9 @@ import Testing
         upstream_idle_timeout: 30
         client_idle_timeout: 15
         threads: 4
+        log_format: json
+        access_log: on
+        shutdown_timeout: 2.5
         """
 
     /// What each of the three writes above loads as.
@@ -128,6 +140,9 @@ import Testing
         configuration.upstreamIdleTimeout = .seconds(30)
         configuration.clientIdleTimeout = .seconds(15)
         configuration.threads = 4
+        configuration.logFormat = .json
+        configuration.accessLog = true
+        configuration.shutdownTimeout = .milliseconds(2500)
         return configuration
     }
 
