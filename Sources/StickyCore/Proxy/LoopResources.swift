@@ -9,11 +9,13 @@ final class LoopResources: @unchecked Sendable {
     private var pools: [String: UpstreamPool] = [:]
     private let poolSettings: UpstreamPool.Settings
     private var ledger: RefreshLedger
+    private let metrics: ProxyMetrics
 
-    init(eventLoop: any EventLoop, poolSettings: UpstreamPool.Settings, ledger: RefreshLedger) {
+    init(eventLoop: any EventLoop, poolSettings: UpstreamPool.Settings, ledger: RefreshLedger, metrics: ProxyMetrics) {
         self.eventLoop = eventLoop
         self.poolSettings = poolSettings
         self.ledger = ledger
+        self.metrics = metrics
     }
 
     /// This loop's pool of connections to `backend`.
@@ -22,7 +24,12 @@ final class LoopResources: @unchecked Sendable {
         if let pool = self.pools[backend.name], pool.backend === backend {
             return pool
         }
-        let pool = UpstreamPool(backend: backend, eventLoop: self.eventLoop, settings: self.poolSettings)
+        let pool = UpstreamPool(
+            backend: backend,
+            eventLoop: self.eventLoop,
+            settings: self.poolSettings,
+            metrics: self.metrics.backend(backend.name)
+        )
         self.pools[backend.name] = pool
         return pool
     }

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Synchronization
 
 /// Everything the request path shares across event loops: immutable after start.
 final class ProxyRuntime: Sendable {
@@ -14,14 +15,20 @@ final class ProxyRuntime: Sendable {
     let clientIdleTimeout: TimeAmount
     let defaultTTL: Duration
     let logger: Logger
+    let metrics: ProxyMetrics
+    /// Where access log lines go, or `nil` when `STICKY_ACCESS_LOG` is off.
+    let accessLogger: Logger?
     private let loops: [ObjectIdentifier: LoopResources]
+    private let draining = Atomic<Bool>(false)
 
     init(
         configuration: ProxyConfiguration,
         backends: [Backend],
         store: any StoreBackend,
         eventLoops: [any EventLoop],
-        logger: Logger
+        logger: Logger,
+        metrics: ProxyMetrics,
+        accessLogger: Logger? = nil
     ) {
         self.router = AffinityRouter(
             backends: backends,
@@ -42,6 +49,8 @@ final class ProxyRuntime: Sendable {
         self.clientIdleTimeout = TimeAmount(configuration.clientIdleTimeout)
         self.defaultTTL = configuration.defaultTTL
         self.logger = logger
+        self.metrics = metrics
+        self.accessLogger = accessLogger
         let poolSettings = UpstreamPool.Settings(
             maxConnections: configuration.upstreamMaxConnections,
             connectTimeout: TimeAmount(configuration.connectTimeout),
@@ -54,7 +63,8 @@ final class ProxyRuntime: Sendable {
             loops[ObjectIdentifier(loop)] = LoopResources(
                 eventLoop: loop,
                 poolSettings: poolSettings,
-                ledger: RefreshLedger(capacity: 100_000, interval: refreshInterval)
+                ledger: RefreshLedger(capacity: 100_000, interval: refreshInterval),
+                metrics: metrics
             )
         }
         self.loops = loops
@@ -70,6 +80,14 @@ final class ProxyRuntime: Sendable {
 
     /// Every loop's resources (shutdown).
     var allResources: [LoopResources] { Array(self.loops.values) }
+
+    /// Whether the proxy is shutting down: every response then carries `Connection: close`.
+    var isDraining: Bool { self.draining.load(ordering: .relaxed) }
+
+    /// Starts the drain (the listener is closing).
+    func beginDraining() {
+        self.draining.store(true, ordering: .relaxed)
+    }
 }
 
 extension TimeAmount {
