@@ -8,7 +8,8 @@ import StickyCore
 /// `sticky-proxy`: loads the configuration and runs the proxy until SIGTERM or SIGINT.
 ///
 /// Exit status: 0 after a drain, 2 for a configuration or command-line error (one line on stderr),
-/// 1 when the proxy fails at run time.
+/// 1 when the proxy fails at run time. `sticky-proxy check` checks a configuration and what it points at;
+/// plain `sticky-proxy` runs the server.
 @main
 struct StickyProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +20,8 @@ struct StickyProxyCommand: AsyncParsableCommand {
             named by --config (default_ttl: 600, backends: [...]). A flag wins over the environment, the \
             environment over the file, the file over the default. An invalid value, or an unknown STICKY_* \
             variable or file key, stops the proxy with status 2.
-            """
+            """,
+        subcommands: [CheckCommand.self]
     )
 
     /// The status for a configuration or command-line error (ArgumentParser's own is 64).
