@@ -1,4 +1,4 @@
-.PHONY: build run test bench
+.PHONY: build run cluster test bench
 
 # Debug build of everything: sticky-proxy, demo-app and the libraries.
 build:
@@ -7,6 +7,10 @@ build:
 # Three demo backends on 127.0.0.1:9001-9003 and sticky-proxy on 127.0.0.1:8080; Ctrl-C stops them all.
 run: build
 	bash scripts/run-demo.sh
+
+# The docker-compose topology as processes: 2 replicas (8080, 8081) sharing a throwaway Redis, 3 demo backends.
+cluster: build
+	bash scripts/cluster.sh
 
 # Every test, with throwaway Redis and memcached servers (see scripts/test.sh).
 test:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what is missing (Debian packages), starts a throwaway redis-server and two
-# throwaway memcached servers on free loopback ports, builds, runs `swift test`, and always stops what it started.
-# Exits with the status of `swift test` (or of the first step that failed).
+# throwaway memcached servers on free loopback ports, builds, runs `swift test`, then a short run of the local
+# cluster (`scripts/cluster.sh --smoke`), and always stops what it started.
+# Exits with the status of `swift test` if it failed, else of the cluster smoke run (or of the first step that failed).
 #
 # Exported to the tests:
 #   STICKY_TEST_REDIS_URL          redis://127.0.0.1:PORT
@@ -44,7 +45,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # 1. Packages: install only what is missing, without letting apt start the default services.
-bash scripts/install-packages.sh libhiredis-dev libmemcached-dev redis-server memcached pkg-config
+bash scripts/install-packages.sh libhiredis-dev libmemcached-dev redis-server memcached pkg-config curl
 
 # 2. Three free loopback ports, held together while they are picked so that they differ.
 read -r REDIS_PORT MEMCACHED_PORT_1 MEMCACHED_PORT_2 < <(python3 -c '
@@ -113,4 +114,14 @@ swift test --skip-build
 status=$?
 set -e
 log "swift test exited with status $status"
+
+# 5. The local cluster of `make cluster`, briefly: two replicas, one Redis, one session through both.
+set +e
+bash scripts/cluster.sh --smoke
+smoke=$?
+set -e
+log "cluster smoke run exited with status $smoke"
+if [ "$status" -eq 0 ]; then
+    status=$smoke
+fi
 exit "$status"

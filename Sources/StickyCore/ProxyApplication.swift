@@ -10,27 +10,37 @@ public struct ProxyApplication: Sendable {
 
     public let configuration: ProxyConfiguration
     public let logger: Logger
+    private let accessLogger: Logger?
+    private let renderMetrics: (@Sendable () -> String)?
     private let makeSharedStore: SharedStoreFactory?
     private let reloadConfiguration: (@Sendable () throws -> ProxyConfiguration)?
 
     /// - Parameters:
+    ///   - accessLogger: where the access log goes; used only when `STICKY_ACCESS_LOG` is on.
+    ///   - renderMetrics: the metrics system's registry in Prometheus' text format, for `/metrics`; the caller
+    ///     bootstrapped `MetricsSystem` with the factory that fills it.
     ///   - makeSharedStore: how to build a shared store; without it only `memory` can run.
     ///   - reloadConfiguration: how to read the configuration again on SIGHUP; without it SIGHUP is not trapped.
     public init(
         configuration: ProxyConfiguration,
         logger: Logger,
+        accessLogger: Logger? = nil,
+        renderMetrics: (@Sendable () -> String)? = nil,
         makeSharedStore: SharedStoreFactory? = nil,
         reloadConfiguration: (@Sendable () throws -> ProxyConfiguration)? = nil
     ) {
         self.configuration = configuration
         self.logger = logger
+        self.accessLogger = accessLogger
+        self.renderMetrics = renderMetrics
         self.makeSharedStore = makeSharedStore
         self.reloadConfiguration = reloadConfiguration
     }
 
-    /// Runs until SIGTERM/SIGINT, then stops listening and returns.
+    /// Runs until SIGTERM/SIGINT, then drains (see ``ProxyServer``) and returns.
     public func run() async throws {
         let backends = try BackendFactory(configuration: self.configuration).backends(for: self.configuration.backends)
+        let metrics = ProxyMetrics(backendNames: backends.map(\.name))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.threads ?? System.coreCount)
         let shared: (any ManagedStore)?
         do {
@@ -40,14 +50,17 @@ public struct ProxyApplication: Sendable {
             throw error
         }
         let failOpen = shared.map { FailOpenStore(wrapping: $0, logger: self.logger) }
-        let store: any StoreBackend =
+        let inner: any StoreBackend =
             failOpen ?? MemoryStore(maxEntries: self.configuration.memoryMaxEntries, clock: ContinuousClock())
+        let store = InstrumentedStore(wrapping: inner, metrics: metrics)
         let runtime = ProxyRuntime(
             configuration: self.configuration,
             backends: backends,
             store: store,
             eventLoops: Array(group.makeIterator()),
-            logger: self.logger
+            logger: self.logger,
+            metrics: metrics,
+            accessLogger: self.configuration.accessLog ? self.accessLogger ?? self.logger : nil
         )
         let storeHealth: @Sendable () -> StoreHealth = {
             guard let failOpen else { return .memory }
@@ -55,7 +68,14 @@ public struct ProxyApplication: Sendable {
         }
         var services: [any Service] = []
         if let admin = self.configuration.adminListen {
-            services.append(AdminServer(group: group, address: admin, storeHealth: storeHealth, logger: self.logger))
+            let status = AdminStatus(
+                backends: backends,
+                metrics: metrics,
+                storeHealth: storeHealth,
+                isDraining: { runtime.isDraining },
+                renderMetrics: self.renderMetrics
+            )
+            services.append(AdminServer(group: group, address: admin, status: status, logger: self.logger))
         }
         if let reloadConfiguration {
             services.append(
@@ -88,8 +108,15 @@ public struct ProxyApplication: Sendable {
                 logger: self.logger
             )
         )
+        // Last, so that it is the first to stop: it drains while the admin listener still reports it.
         services.append(
-            ProxyServer(runtime: runtime, group: group, address: self.configuration.listen, logger: self.logger)
+            ProxyServer(
+                runtime: runtime,
+                group: group,
+                address: self.configuration.listen,
+                shutdownTimeout: self.configuration.shutdownTimeout,
+                logger: self.logger
+            )
         )
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(

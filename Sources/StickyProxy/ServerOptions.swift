@@ -87,6 +87,14 @@ struct ServerOptions: ParsableArguments {
 
     @Option(name: .setting(.healthFall), help: .setting(.healthFall, valueName: "count"))
     var healthFall: String?
+    @Option(name: .setting(.logFormat), help: .setting(.logFormat, valueName: "text|json"))
+    var logFormat: String?
+
+    @Option(name: .setting(.accessLog), help: .setting(.accessLog, valueName: "on|off"))
+    var accessLog: String?
+
+    @Option(name: .setting(.shutdownTimeout), help: .setting(.shutdownTimeout, valueName: "seconds"))
+    var shutdownTimeout: String?
 
     /// The flags given, for ``ProxyConfiguration/load(arguments:environment:)``.
     var values: CLIValues {
@@ -116,7 +124,10 @@ struct ServerOptions: ParsableArguments {
             healthInterval: healthInterval,
             healthTimeout: healthTimeout,
             healthRise: healthRise,
-            healthFall: healthFall
+            healthFall: healthFall,
+            logFormat: logFormat,
+            accessLog: accessLog,
+            shutdownTimeout: shutdownTimeout
         )
     }
 }

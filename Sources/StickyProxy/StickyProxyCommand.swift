@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import StickyCore
 
 /// `sticky-proxy`: loads the configuration and runs the proxy until SIGTERM or SIGINT.
 ///
 /// Exit status: 0 after a drain, 2 for a configuration or command-line error (one line on stderr),
-/// 1 when the proxy fails at run time. Later commands (`sticky-proxy check`) go in `subcommands`;
-/// plain `sticky-proxy` keeps running the server.
+/// 1 when the proxy fails at run time. `sticky-proxy check` checks a configuration and what it points at;
+/// plain `sticky-proxy` runs the server.
 @main
 struct StickyProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +20,8 @@ struct StickyProxyCommand: AsyncParsableCommand {
             named by --config (default_ttl: 600, backends: [...]). A flag wins over the environment, the \
             environment over the file, the file over the default. An invalid value, or an unknown STICKY_* \
             variable or file key, stops the proxy with status 2.
-            """
+            """,
+        subcommands: [CheckCommand.self]
     )
 
     /// The status for a configuration or command-line error (ArgumentParser's own is 64).
@@ -32,11 +35,16 @@ struct StickyProxyCommand: AsyncParsableCommand {
             try ProxyConfiguration.load(arguments: arguments, environment: ProcessInfo.processInfo.environment)
         }
         let configuration = try load()
-        let logger = Self.bootstrapLogging(level: configuration.logLevel)
+        let logger = Self.bootstrapLogging(format: configuration.logFormat, level: configuration.logLevel)
+        var accessLogger = Logger(label: "sticky-proxy.access")
+        accessLogger.logLevel = .info  // on means on, whatever STICKY_LOG_LEVEL says
+        let registry = Self.bootstrapMetrics()
         let storeTimeout = configuration.storeTimeout
         try await ProxyApplication(
             configuration: configuration,
             logger: logger,
+            accessLogger: accessLogger,
+            renderMetrics: { registry.emitToString() },
             makeSharedStore: { location, group in
                 try StoreFactory.make(location, timeout: storeTimeout, eventLoopGroup: group, logger: logger)
             },
@@ -44,14 +52,35 @@ struct StickyProxyCommand: AsyncParsableCommand {
         ).run()
     }
 
-    /// Sets up swift-log once for the process: one line per event on stderr, at the configured level.
-    private static func bootstrapLogging(level: Logger.Level) -> Logger {
+    /// Sets up swift-log once for the process: one line per event on stderr, as text or JSON, at `level`.
+    static func bootstrapLogging(format: LogFormat, level: Logger.Level) -> Logger {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = TextLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         return Logger(label: "sticky-proxy")
+    }
+
+    /// Sets up swift-metrics once for the process, into a Prometheus registry that `/metrics` renders.
+    private static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Store calls take well under a millisecond on a LAN: finer buckets than the default 5 ms and up.
+        factory.durationHistogramBuckets[ProxyMetrics.Name.storeDuration] = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(1000),
+        ]
+        MetricsSystem.bootstrap(factory)
+        return registry
     }
 
     /// Like ArgumentParser's, but every error is one line on stderr, and usage errors exit with status 2.

@@ -1,16 +1,20 @@
 import NIOCore
 import NIOHTTP1
 
-/// Answers the admin listener's requests: `/healthz` (the process is alive) and `/readyz` (it serves).
+/// Answers the admin listener's requests: `/healthz` (the process is alive), `/readyz` (it serves), `/backends`
+/// (this replica's view of each backend) and `/metrics` (Prometheus).
 final class AdminHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private var head: HTTPRequestHead?
-    private let storeHealth: @Sendable () -> StoreHealth
+    /// Prometheus' text exposition format.
+    static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    init(storeHealth: @escaping @Sendable () -> StoreHealth) {
-        self.storeHealth = storeHealth
+    private var head: HTTPRequestHead?
+    private let status: AdminStatus
+
+    init(status: AdminStatus) {
+        self.status = status
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -22,16 +26,21 @@ final class AdminHandler: ChannelInboundHandler {
         case .end:
             guard let head = self.head else { return }
             self.head = nil
-            let (status, body) = self.answer(head)
+            let answer = self.answer(head)
             var headers = HTTPHeaders([
-                ("content-type", "application/json"),
-                ("content-length", "\(body.utf8.count)"),
+                ("content-type", answer.contentType),
+                ("content-length", "\(answer.body.utf8.count)"),
             ])
             if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
-            context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status,
-                headers: headers))), promise: nil)
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
-                promise: nil)
+            context.write(
+                Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status,
+                    headers: headers))),
+                promise: nil
+            )
+            if head.method != .HEAD {
+                let body = context.channel.allocator.buffer(string: answer.body)
+                context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            }
             let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
             if !head.isKeepAlive {
                 let channel = context.channel
@@ -40,18 +49,67 @@ final class AdminHandler: ChannelInboundHandler {
         }
     }
 
-    private func answer(_ head: HTTPRequestHead) -> (HTTPResponseStatus, String) {
+    private struct Answer {
+        var status: HTTPResponseStatus
+        var body: String
+        var contentType = "application/json"
+    }
+
+    private func answer(_ head: HTTPRequestHead) -> Answer {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         guard head.method == .GET || head.method == .HEAD else {
-            return (.methodNotAllowed, #"{"error":"method not allowed"}"#)
+            return Answer(status: .methodNotAllowed, body: #"{"error":"method not allowed"}"#)
         }
         switch path {
-        case "/healthz": return (.ok, #"{"status":"ok"}"#)
+        case "/healthz":
+            return Answer(status: .ok, body: #"{"status":"ok"}"#)
         case "/readyz":
-            // A degraded store does not fail readiness: requests are still served, by plain load balancing.
-            return (.ok, #"{"status":"ready","store":""# + self.storeHealth().rawValue + #""}"#)
-        default: return (.notFound, #"{"error":"not found"}"#)
+            return self.readiness()
+        case "/backends":
+            return Answer(status: .ok, body: self.backendList())
+        case "/metrics":
+            guard let render = self.status.renderMetrics else {
+                return Answer(status: .notFound, body: #"{"error":"no metrics in this build"}"#)
+            }
+            self.status.metrics.sampleStates(
+                backends: self.status.backends,
+                storeHealth: self.status.storeHealth(),
+                now: .now()
+            )
+            return Answer(status: .ok, body: render(), contentType: Self.metricsContentType)
+        default:
+            return Answer(status: .notFound, body: #"{"error":"not found"}"#)
         }
+    }
+
+    /// `200 {"status":"ready",…}` while the proxy serves, a degraded store included (requests are then load
+    /// balanced); `503 {"status":"draining",…}` once it shuts down, so that load balancers stop sending.
+    private func readiness() -> Answer {
+        let draining = self.status.isDraining()
+        let backends: [String] = self.status.backends.map { backend in
+            let up = backend.isUp ? "true" : "false"
+            return #"{"name":"# + JSONText.quoted(backend.name) + #","address":"#
+                + JSONText.quoted("\(backend.address)") + #","up":"# + up + "}"
+        }
+        let body = #"{"status":"# + (draining ? #""draining""# : #""ready""#)
+            + #","store":"# + JSONText.quoted(self.status.storeHealth().rawValue)
+            + #","backends":["# + backends.joined(separator: ",") + "]}"
+        return Answer(status: draining ? .serviceUnavailable : .ok, body: body)
+    }
+
+    /// Each backend as this replica sees it: health, and its connections from this replica.
+    private func backendList() -> String {
+        let backends: [String] = self.status.backends.map { backend in
+            let metrics = self.status.metrics.backend(backend.name)
+            return #"{"name":"# + JSONText.quoted(backend.name)
+                + #","address":"# + JSONText.quoted("\(backend.address)")
+                + #","weight":"# + String(backend.weight)
+                + #","up":"# + (backend.isUp ? "true" : "false")
+                + #","draining":"# + (backend.isDraining ? "true" : "false")
+                + #","open_connections":"# + String(metrics?.openConnections ?? 0)
+                + #","active_connections":"# + String(metrics?.activeConnections ?? 0) + "}"
+        }
+        return #"{"backends":["# + backends.joined(separator: ",") + "]}"
     }
 }
 

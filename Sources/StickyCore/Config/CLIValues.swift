@@ -34,6 +34,9 @@ public struct CLIValues: Hashable, Sendable {
     public var healthTimeout: String?
     public var healthRise: String?
     public var healthFall: String?
+    public var logFormat: String?
+    public var accessLog: String?
+    public var shutdownTimeout: String?
 
     public init(
         listen: String? = nil,
@@ -61,7 +64,10 @@ public struct CLIValues: Hashable, Sendable {
         healthInterval: String? = nil,
         healthTimeout: String? = nil,
         healthRise: String? = nil,
-        healthFall: String? = nil
+        healthFall: String? = nil,
+        logFormat: String? = nil,
+        accessLog: String? = nil,
+        shutdownTimeout: String? = nil
     ) {
         self.listen = listen
         self.backends = backends
@@ -89,6 +95,9 @@ public struct CLIValues: Hashable, Sendable {
         self.healthTimeout = healthTimeout
         self.healthRise = healthRise
         self.healthFall = healthFall
+        self.logFormat = logFormat
+        self.accessLog = accessLog
+        self.shutdownTimeout = shutdownTimeout
     }
 
     /// What was given for `setting`: a string, a list of strings, or `nil` when the flag was absent.
@@ -122,6 +131,9 @@ public struct CLIValues: Hashable, Sendable {
         case .healthTimeout: single(healthTimeout)
         case .healthRise: single(healthRise)
         case .healthFall: single(healthFall)
+        case .logFormat: single(logFormat)
+        case .accessLog: single(accessLog)
+        case .shutdownTimeout: single(shutdownTimeout)
         }
     }
 

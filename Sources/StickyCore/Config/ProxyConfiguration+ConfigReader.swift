@@ -112,6 +112,15 @@ extension ProxyConfiguration {
                 try SettingParsers.wholeNumber(text, of: .none, in: Self.healthThresholdRange)
             }
         }
+        if let value = try settings.value(of: .logFormat) {
+            logFormat = try value.parsed(SettingParsers.logFormat)
+        }
+        if let value = try settings.value(of: .accessLog) {
+            accessLog = try value.parsed(SettingParsers.onOff)
+        }
+        if let value = try settings.value(of: .shutdownTimeout) {
+            shutdownTimeout = try value.parsed(SettingParsers.positiveSeconds)
+        }
     }
 
     /// How many checks `STICKY_HEALTH_RISE` and `STICKY_HEALTH_FALL` may ask for.

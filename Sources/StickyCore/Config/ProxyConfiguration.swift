@@ -56,6 +56,12 @@ public struct ProxyConfiguration: Equatable, Sendable {
     public var healthRise: Int = 2
     /// `STICKY_HEALTH_FALL`: failures in a row that take a backend down.
     public var healthFall: Int = 3
+    /// `STICKY_LOG_FORMAT`: how log lines are written.
+    public var logFormat: LogFormat = .text
+    /// `STICKY_ACCESS_LOG`: whether each request gets a log line.
+    public var accessLog: Bool = false
+    /// `STICKY_SHUTDOWN_TIMEOUT`: how long requests in flight may take to finish after SIGTERM/SIGINT.
+    public var shutdownTimeout: Duration = .seconds(30)
 
     public init() {}
 }

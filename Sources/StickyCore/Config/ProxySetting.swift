@@ -30,6 +30,9 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
     case healthTimeout = "health_timeout"
     case healthRise = "health_rise"
     case healthFall = "health_fall"
+    case logFormat = "log_format"
+    case accessLog = "access_log"
+    case shutdownTimeout = "shutdown_timeout"
 
     /// The key in the YAML file, and the swift-configuration key: `default_ttl`.
     public var fileKey: String { rawValue }
@@ -88,6 +91,9 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .healthTimeout: "Seconds a health check may take."
         case .healthRise: "Successful checks in a row that bring a down backend back."
         case .healthFall: "Failures in a row (checks, refused connections, resets, timeouts) that take a backend down."
+        case .logFormat: "Log lines as text or json (one JSON object per line)."
+        case .accessLog: "One log line per request (on), or none (off)."
+        case .shutdownTimeout: "Seconds requests in flight may take to finish after SIGTERM before they are cut."
         }
     }
 
@@ -120,6 +126,9 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .healthTimeout: "1"
         case .healthRise: "2"
         case .healthFall: "3"
+        case .logFormat: "text"
+        case .accessLog: "off"
+        case .shutdownTimeout: "30"
         }
     }
 

@@ -99,6 +99,12 @@ enum SettingParsers {
         return level
     }
 
+    /// `text` or `json`, in any case.
+    static func logFormat(_ text: String) throws(SettingProblem) -> LogFormat {
+        guard let format = LogFormat(rawValue: text.lowercased()) else { throw .notLogFormat }
+        return format
+    }
+
     /// The longest key prefix, in UTF-8 bytes.
     static let maximumKeyPrefixBytes = 64
 

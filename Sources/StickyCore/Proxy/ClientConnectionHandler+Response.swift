@@ -116,6 +116,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     func forwardHead(_ head: HTTPResponseHead, of exchange: ProxyExchange) {
         guard let context else { return }
         exchange.responsePhase = .streaming
+        self.noteRouting(of: exchange, context: context)
         if head.status == .switchingProtocols, exchange.upgrade != nil {
             // The tunnel starts at this response's `.end`, which the decoder emits right after the head.
             exchange.switchingProtocols = true
@@ -134,6 +135,9 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             exchange.requestHead.method != .HEAD, head.status.mayHaveResponseBody
         {
             exchange.clientKeepAlive = false
+        }
+        if self.runtime.isDraining {
+            exchange.clientKeepAlive = false  // shutting down: `Connection: close` on the last response
         }
         let clientHead = HeaderRewriter.clientResponse(
             head,
@@ -232,6 +236,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
                 self.resources.withdrawRetry()
             {
                 exchange.retried = true
+                self.countRetry(after: backend)
                 exchange.headSent = false
                 self.connect(exchange, to: backend, reuseIdle: false)
                 return
@@ -270,8 +275,10 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             upstream.delegate = nil
             upstream.close()
         }
+        self.noteRouting(of: exchange, context: context)
         // Unread body bytes would be taken for the next request: close instead.
         let keepAlive = exchange.clientKeepAlive && exchange.requestComplete && exchange.upgrade == nil
+            && !self.runtime.isDraining
         self.writeErrorResponse(
             status,
             version: exchange.requestHead.version,

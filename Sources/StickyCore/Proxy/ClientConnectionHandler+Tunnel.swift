@@ -43,6 +43,7 @@ extension ClientConnectionHandler {
     /// The client side's HTTP handlers, all but the decoder.
     private static func removeHTTPHandlers(fromClient pipeline: ChannelPipeline.SynchronousOperations) {
         Self.remove(IdleStateHandler.self, from: pipeline)
+        Self.remove(RequestObserver.self, from: pipeline)
         Self.remove(HTTPServerProtocolErrorHandler.self, from: pipeline)
         Self.remove(NIOHTTPResponseHeadersValidator.self, from: pipeline)
         Self.remove(HTTPServerPipelineHandler.self, from: pipeline)

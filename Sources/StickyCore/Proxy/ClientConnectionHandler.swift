@@ -194,6 +194,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                     metadata: ["upstream.name": "\(backend.name)", "upstream.address": "\(backend.address)"]
                 )
                 self.recordFailure(of: backend)
+                self.countRetry(after: backend)
                 exchange.excluded.insert(backend.name)
                 // Nothing was sent: another backend can take it. With every backend excluded this answers 502.
                 self.route(exchange, lookup: exchange.lookup)
@@ -352,6 +353,10 @@ extension ClientConnectionHandler {
             if self.exchange == nil {
                 context.close(promise: nil)
             }
+            return
+        }
+        if case ChannelEvent.inputClosed = event {
+            self.clientInputClosed(context: context)
             return
         }
         context.fireUserInboundEventTriggered(event)

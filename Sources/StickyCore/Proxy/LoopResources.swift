@@ -12,12 +12,20 @@ final class LoopResources: @unchecked Sendable {
     private let poolSettings: UpstreamPool.Settings
     private var ledger: RefreshLedger
     private var retryBudget = RetryBudget()
+    private let metrics: ProxyMetrics
 
-    init(eventLoop: any EventLoop, router: AffinityRouter, poolSettings: UpstreamPool.Settings, ledger: RefreshLedger) {
+    init(
+        eventLoop: any EventLoop,
+        router: AffinityRouter,
+        poolSettings: UpstreamPool.Settings,
+        ledger: RefreshLedger,
+        metrics: ProxyMetrics
+    ) {
         self.eventLoop = eventLoop
         self.router = router
         self.poolSettings = poolSettings
         self.ledger = ledger
+        self.metrics = metrics
     }
 
     /// This loop's pool of connections to `backend`.
@@ -26,7 +34,12 @@ final class LoopResources: @unchecked Sendable {
         if let pool = self.pools[backend.name], pool.backend === backend {
             return pool
         }
-        let pool = UpstreamPool(backend: backend, eventLoop: self.eventLoop, settings: self.poolSettings)
+        let pool = UpstreamPool(
+            backend: backend,
+            eventLoop: self.eventLoop,
+            settings: self.poolSettings,
+            metrics: self.metrics.backend(backend.name)
+        )
         self.pools[backend.name] = pool
         return pool
     }

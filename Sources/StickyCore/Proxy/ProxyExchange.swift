@@ -28,7 +28,8 @@ final class ProxyExchange {
     var lookup: AffinityRouter.Lookup = .noSession
     /// The backend the session is known to map to after routing (what a Set-Cookie would compare against).
     var routedBackend: String?
-    var decision: AffinityDecision = .new
+    /// How the router decided, once it has (a 503 for a down backend with fallback off has no decision).
+    var decision: AffinityDecision?
     var backend: Backend?
     var upstream: UpstreamConnection?
     var upstreamReused = false

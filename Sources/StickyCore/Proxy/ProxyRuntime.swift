@@ -13,16 +13,22 @@ final class ProxyRuntime: Sendable {
     let clientIdleTimeout: TimeAmount
     let defaultTTL: Duration
     let logger: Logger
+    let metrics: ProxyMetrics
+    /// Where access log lines go, or `nil` when `STICKY_ACCESS_LOG` is off.
+    let accessLogger: Logger?
     private let loops: [ObjectIdentifier: LoopResources]
     /// The backends of the router installed last, for what runs beside the request path (drain sync, admin).
     private let installedBackends: Mutex<[Backend]>
+    private let draining = Atomic<Bool>(false)
 
     init(
         configuration: ProxyConfiguration,
         backends: [Backend],
         store: any StoreBackend,
         eventLoops: [any EventLoop],
-        logger: Logger
+        logger: Logger,
+        metrics: ProxyMetrics,
+        accessLogger: Logger? = nil
     ) {
         self.installedBackends = Mutex(backends)
         let router = AffinityRouter(
@@ -43,6 +49,8 @@ final class ProxyRuntime: Sendable {
         self.clientIdleTimeout = TimeAmount(configuration.clientIdleTimeout)
         self.defaultTTL = configuration.defaultTTL
         self.logger = logger
+        self.metrics = metrics
+        self.accessLogger = accessLogger
         let poolSettings = UpstreamPool.Settings(
             maxConnections: configuration.upstreamMaxConnections,
             connectTimeout: TimeAmount(configuration.connectTimeout),
@@ -56,7 +64,8 @@ final class ProxyRuntime: Sendable {
                 eventLoop: loop,
                 router: router,
                 poolSettings: poolSettings,
-                ledger: RefreshLedger(capacity: 100_000, interval: refreshInterval)
+                ledger: RefreshLedger(capacity: 100_000, interval: refreshInterval),
+                metrics: metrics
             )
         }
         self.loops = loops
@@ -86,6 +95,14 @@ final class ProxyRuntime: Sendable {
                 }
             }
         }
+    }
+
+    /// Whether the proxy is shutting down: every response then carries `Connection: close`.
+    var isDraining: Bool { self.draining.load(ordering: .relaxed) }
+
+    /// Starts the drain (the listener is closing).
+    func beginDraining() {
+        self.draining.store(true, ordering: .relaxed)
     }
 }
 

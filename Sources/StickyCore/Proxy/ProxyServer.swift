@@ -6,34 +6,91 @@ import ServiceLifecycle
 
 /// The client listener: accepts connections and gives each one an HTTP/1.1 pipeline that ends in a
 /// ``ClientConnectionHandler``.
+///
+/// On graceful shutdown (SIGTERM, SIGINT) it drains: the listening socket closes, so new connections are refused;
+/// idle keep-alive connections close; requests in flight finish, each response carrying `Connection: close`, until
+/// the shutdown timeout, after which whatever is left is closed. Then `run()` returns.
 final class ProxyServer: Service {
     private let runtime: ProxyRuntime
     private let group: MultiThreadedEventLoopGroup
     private let address: SocketAddressSpec
+    private let shutdownTimeout: Duration
     private let logger: Logger
+    private let connections: ClientConnectionTracker
 
-    init(runtime: ProxyRuntime, group: MultiThreadedEventLoopGroup, address: SocketAddressSpec, logger: Logger) {
+    init(
+        runtime: ProxyRuntime,
+        group: MultiThreadedEventLoopGroup,
+        address: SocketAddressSpec,
+        shutdownTimeout: Duration,
+        logger: Logger
+    ) {
         self.runtime = runtime
         self.group = group
         self.address = address
+        self.shutdownTimeout = shutdownTimeout
         self.logger = logger
+        self.connections = ClientConnectionTracker(metrics: runtime.metrics)
     }
 
     func run() async throws {
         let channel = try await self.bind()
         self.logger.notice("proxy listening", metadata: ["listen.address": "\(self.address)"])
-        try await withGracefulShutdownHandler {
+        let runtime = self.runtime
+        try await withTaskCancellationOrGracefulShutdownHandler {
             try await channel.closeFuture.get()
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
+            runtime.beginDraining()
             channel.close(promise: nil)
         }
+        await self.drain()
         for resources in self.runtime.allResources {
             try? await resources.eventLoop.submit { resources.closeIdleConnections() }.get()
         }
     }
 
+    /// Lets the open connections finish within the shutdown timeout, then closes what is left.
+    private func drain() async {
+        self.runtime.beginDraining()
+        let open = self.connections.count
+        self.logger.notice(
+            "draining: no new connections, requests in flight finish",
+            metadata: [
+                "client.connections": "\(open)",
+                "shutdown.timeout_ms": "\(self.shutdownTimeout.wholeMilliseconds)",
+            ]
+        )
+        let drained = self.connections.quiesce(on: self.group.any())
+        let timeout = self.shutdownTimeout
+        let finishedInTime = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try? await drained.get()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? true
+            if !first {
+                // Closing every connection completes `drained`, which ends the other task.
+                let cut = self.connections.closeAll()
+                self.logger.warning(
+                    "shutdown timeout: closing the connections still open",
+                    metadata: ["client.connections": "\(cut)"]
+                )
+            }
+            group.cancelAll()
+            return first
+        }
+        if finishedInTime {
+            self.logger.notice("drained: every client connection closed")
+        }
+    }
+
     private func bind() async throws -> any Channel {
         let runtime = self.runtime
+        let connections = self.connections
         let idleTimeout = runtime.clientIdleTimeout
         return try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
@@ -51,12 +108,22 @@ final class ProxyServer: Service {
                         withErrorHandling: true
                     )
                     try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    try sync.addHandler(RequestObserver(metrics: runtime.metrics, accessLogger: runtime.accessLogger))
                     try sync.addHandler(
                         ClientConnectionHandler(runtime: runtime, resources: runtime.resources(for: channel.eventLoop))
                     )
+                    connections.track(channel)
                 }
             }
             .bind(host: self.address.host, port: self.address.port)
             .get()
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for log lines.
+    var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = self.components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -34,10 +34,14 @@ final class UpstreamPool {
     /// Connections open or being opened.
     private(set) var openCount = 0
 
-    init(backend: Backend, eventLoop: any EventLoop, settings: Settings) {
+    /// The backend's connection counts and connect failures; shared by every loop's pool for the backend.
+    private let metrics: BackendMetrics?
+
+    init(backend: Backend, eventLoop: any EventLoop, settings: Settings, metrics: BackendMetrics? = nil) {
         self.backend = backend
         self.eventLoop = eventLoop
         self.settings = settings
+        self.metrics = metrics
     }
 
     /// Connections leased right now.
@@ -47,6 +51,7 @@ final class UpstreamPool {
     func lease(reuseIdle: Bool = true) -> EventLoopFuture<Lease> {
         self.eventLoop.assertInEventLoop()
         while reuseIdle, let connection = self.idle.popLast() {
+            self.metrics?.idleChanged(by: -1)
             if connection.isOpen {
                 return self.eventLoop.makeSucceededFuture(Lease(connection: connection, reused: true))
             }
@@ -74,17 +79,20 @@ final class UpstreamPool {
             return
         }
         self.idle.append(connection)
+        self.metrics?.idleChanged(by: 1)
     }
 
     /// Closes every idle connection (shutdown).
     func closeIdle() {
         let idle = self.idle
         self.idle.removeAll()
+        self.metrics?.idleChanged(by: -idle.count)
         for connection in idle { connection.close() }
     }
 
     private func connect() -> EventLoopFuture<Lease> {
         self.openCount += 1
+        self.metrics?.connectionOpened()
         let backend = self.backend
         let idleTimeout = self.settings.idleTimeout
         return ClientBootstrap(group: self.eventLoop)
@@ -112,13 +120,17 @@ final class UpstreamPool {
 
     private func connectFailed() {
         self.openCount -= 1
+        self.metrics?.connectionClosed()
+        self.metrics?.connectFailures.increment()
         self.serveNextWaiter()
     }
 
     private func forget(_ connection: UpstreamConnection) {
         self.openCount -= 1
+        self.metrics?.connectionClosed()
         if let index = self.idle.firstIndex(where: { $0 === connection }) {
             self.idle.remove(at: index)
+            self.metrics?.idleChanged(by: -1)
         }
         self.serveNextWaiter()
     }

@@ -25,6 +25,11 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The client was shut down.
     public static let shutdown = StoreError(code: .shutdown)
 
+    /// Every store error, for metrics made ahead of time (one series per kind).
+    public static let all: [StoreError] = [
+        .timeout, .unavailable, .serverUnavailable, .protocolError, .circuitOpen, .shutdown,
+    ]
+
     public var description: String {
         switch code {
         case .timeout: "timeout"

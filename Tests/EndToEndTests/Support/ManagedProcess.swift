@@ -117,6 +117,13 @@ final class ManagedProcess {
         try self.waitForExit(timeout: timeout)
     }
 
+    /// Sends `signal` and returns at once (to watch what the process does meanwhile).
+    func send(signal: Int32) {
+        if self.isRunning {
+            sendSignal(signal, to: self.pid)
+        }
+    }
+
     /// Ends the process if it still runs: SIGTERM, up to five seconds to exit, then SIGKILL.
     func stop() {
         guard !self.stopped else { return }

@@ -100,6 +100,13 @@ import Testing
             "STICKY_LOG_LEVEL", "loud",
             #"STICKY_LOG_LEVEL: "loud" is not a log level (trace, debug, info, notice, warning, error, critical)"#
         ),
+        ("STICKY_LOG_FORMAT", "logfmt", #"STICKY_LOG_FORMAT: "logfmt" is not a log format (text or json)"#),
+        (
+            "STICKY_ACCESS_LOG", "verbose",
+            #"STICKY_ACCESS_LOG: "verbose" is not on or off (or true/false, yes/no, 1/0)"#
+        ),
+        ("STICKY_SHUTDOWN_TIMEOUT", "0", #"STICKY_SHUTDOWN_TIMEOUT: "0" must be more than 0"#),
+        ("STICKY_SHUTDOWN_TIMEOUT", "30s", #"STICKY_SHUTDOWN_TIMEOUT: "30s" is not a number of seconds"#),
     ])
     func anInvalidEnvironmentValueIsNamedByItsVariable(name: String, value: String, expected: String) throws {
         #expect(try Fixtures.errorMessage(environment: Self.environment([name: value])) == expected)
@@ -120,12 +127,24 @@ import Testing
             try Fixtures.errorMessage(CLIValues(cookieNames: ["sid", "sid"]))
                 == #"--cookie-name: "sid" appears twice"#
         )
+        #expect(
+            try Fixtures.errorMessage(CLIValues(logFormat: "xml"))
+                == #"--log-format: "xml" is not a log format (text or json)"#
+        )
+        #expect(
+            try Fixtures.errorMessage(CLIValues(shutdownTimeout: "-1"))
+                == #"--shutdown-timeout: "-1" is not a number of seconds"#
+        )
     }
 
     @Test func anInvalidFileValueIsNamedByItsKeyAndTheFile() throws {
         #expect(
             try Fixtures.errorMessage(yaml: "default_ttl: 1.5")
                 == #"default_ttl (in FILE): "1.5" is not a whole number of seconds"#
+        )
+        #expect(
+            try Fixtures.errorMessage(yaml: "access_log: sometimes")
+                == #"access_log (in FILE): "sometimes" is not on or off (or true/false, yes/no, 1/0)"#
         )
         #expect(
             try Fixtures.errorMessage(environment: [:], yaml: "backends: []")

@@ -29,6 +29,9 @@ import Testing
         #expect(configuration.upstreamIdleTimeout == .seconds(60))
         #expect(configuration.clientIdleTimeout == .seconds(60))
         #expect(configuration.threads == nil)
+        #expect(configuration.logFormat == .text)
+        #expect(configuration.accessLog == false)
+        #expect(configuration.shutdownTimeout == .seconds(30))
     }
 
     /// Every setting, written in the environment.
@@ -58,6 +61,9 @@ import Testing
         "STICKY_HEALTH_TIMEOUT": "0.25",
         "STICKY_HEALTH_RISE": "4",
         "STICKY_HEALTH_FALL": "5",
+        "STICKY_LOG_FORMAT": "json",
+        "STICKY_ACCESS_LOG": "on",
+        "STICKY_SHUTDOWN_TIMEOUT": "2.5",
     ]
 
     /// The same settings, on the command line.
@@ -86,7 +92,10 @@ import Testing
         healthInterval: "0.5",
         healthTimeout: "0.25",
         healthRise: "4",
-        healthFall: "5"
+        healthFall: "5",
+        logFormat: "json",
+        accessLog: "on",
+        shutdownTimeout: "2.5"
     )
 
     /// The same settings, in the YAML file.
@@ -118,7 +127,10 @@ import Testing
         health_interval: 0.5
         health_timeout: 0.25
         health_rise: 4
-        health_fall: 5
+        health_fall: 5,
+        log_format: json
+        access_log: on
+        shutdown_timeout: 2.5
         """
 
     /// What each of the three writes above loads as.
@@ -152,6 +164,9 @@ import Testing
         configuration.healthTimeout = .milliseconds(250)
         configuration.healthRise = 4
         configuration.healthFall = 5
+        configuration.logFormat = .json
+        configuration.accessLog = true
+        configuration.shutdownTimeout = .milliseconds(2500)
         return configuration
     }
 

@@ -1,0 +1,10 @@
+/// What the admin listener reports, read at each request: the backends and their health, the store's health,
+/// whether the proxy drains, and the metrics.
+struct AdminStatus: Sendable {
+    let backends: [Backend]
+    let metrics: ProxyMetrics
+    let storeHealth: @Sendable () -> StoreHealth
+    let isDraining: @Sendable () -> Bool
+    /// The metrics in Prometheus' text format, or `nil` when this build exports none.
+    let renderMetrics: (@Sendable () -> String)?
+}

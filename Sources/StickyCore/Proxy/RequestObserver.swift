@@ -1,0 +1,129 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Watches each request and its response go by on a client connection, to count it (`sticky_requests_total`,
+/// `sticky_affinity_decisions_total`) and, when the access log is on, to write its one line.
+///
+/// It sits just before the ``ClientConnectionHandler`` and changes nothing that passes. The head of a request
+/// starts a record; the response's status and body bytes are added as they are written; the response's `.end`
+/// (or a `101`, after which the connection is a tunnel, or the connection closing) finishes it. The backend and the
+/// affinity decision come from the ``ClientConnectionHandler`` as a ``Routed`` outbound user event, sent before the
+/// response head.
+///
+/// What it logs is chosen to keep secrets out: the method, the path without query or `;` parameters, the status,
+/// the backend, the decision, the duration and the body bytes. Never a header, a cookie or a query.
+final class RequestObserver: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// How the current request was routed; sent by the ``ClientConnectionHandler`` before the response head.
+    struct Routed {
+        var backend: String?
+        var decision: AffinityDecision?
+    }
+
+    private struct Record {
+        let method: HTTPMethod
+        let target: String
+        let start: NIODeadline
+        var status: Int?
+        var bodyBytes = 0
+        var routed = Routed()
+    }
+
+    private let metrics: ProxyMetrics
+    private let accessLogger: Logger?
+    private var record: Record?
+
+    /// - Parameter accessLogger: where access lines go, or `nil` when the access log is off.
+    init(metrics: ProxyMetrics, accessLogger: Logger?) {
+        self.metrics = metrics
+        self.accessLogger = accessLogger
+    }
+
+    private func finish(complete: Bool) {
+        guard let record = self.record else { return }
+        self.record = nil
+        if let decision = record.routed.decision {
+            self.metrics.countDecision(decision)
+        }
+        if let status = record.status {
+            self.metrics.countResponse(backend: record.routed.backend, code: status)
+        }
+        guard let accessLogger else { return }
+        let elapsed = NIODeadline.now() - record.start
+        var metadata: Logger.Metadata = [
+            "http.method": .string(record.method.rawValue),
+            "http.path": .string(AccessLogPath.sanitized(record.target)),
+            "http.status": .string(record.status.map(String.init) ?? "-"),
+            "http.bytes_sent": .stringConvertible(record.bodyBytes),
+            "http.duration_ms": .string(Self.milliseconds(elapsed)),
+            "upstream.name": .string(record.routed.backend ?? "-"),
+            "affinity.decision": .string(record.routed.decision?.rawValue ?? "-"),
+        ]
+        if !complete {
+            metadata["http.aborted"] = "true"
+        }
+        accessLogger.info("request", metadata: metadata)
+    }
+
+    /// Milliseconds with three decimals: `12.345`.
+    static func milliseconds(_ amount: TimeAmount) -> String {
+        let micros = max(0, amount.nanoseconds / 1_000)
+        let fraction = String(micros % 1_000)
+        return "\(micros / 1_000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+}
+
+// MARK: - ChannelHandler
+
+extension RequestObserver {
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = Self.unwrapInboundIn(data) {
+            // One request at a time: the pipelining handler holds the next head back until this response ended.
+            self.finish(complete: false)
+            self.record = Record(method: head.method, target: head.uri, start: .now())
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch Self.unwrapOutboundIn(data) {
+        case .head(let head):
+            let code = Int(head.status.code)
+            if code >= 200 || code == 101 {
+                self.record?.status = code
+            }
+            if code == 101 {
+                // The connection becomes a tunnel; no `.end` follows.
+                self.finish(complete: true)
+            }
+        case .body(let body):
+            self.record?.bodyBytes += body.readableBytes
+        case .end:
+            // Before passing it on: writing the end lets the next pipelined request in, re-entrantly.
+            self.finish(complete: true)
+        }
+        context.write(data, promise: promise)
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        if let routed = event as? Routed {
+            self.record?.routed = routed
+            promise?.succeed()
+            return
+        }
+        context.triggerUserOutboundEvent(event, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.finish(complete: false)
+        context.fireChannelInactive()
+    }
+}
+
+@available(*, unavailable)
+extension RequestObserver: Sendable {}
