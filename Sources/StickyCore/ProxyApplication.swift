@@ -66,7 +66,11 @@ public struct ProxyApplication: Sendable {
             guard let failOpen else { return .memory }
             return failOpen.state == .healthy ? .ok : .degraded
         }
+        // In dependency order: the store first, the admin listener, the client listener last. They stop in reverse.
         var services: [any Service] = []
+        if let shared {
+            services.append(ManagedStoreService(store: shared))
+        }
         if let admin = self.configuration.adminListen {
             let status = AdminStatus(
                 backends: backends,
@@ -131,7 +135,6 @@ public struct ProxyApplication: Sendable {
         } catch {
             failure = error
         }
-        await shared?.shutdown()
         try? await group.shutdownGracefully()
         if let failure { throw failure }
     }
