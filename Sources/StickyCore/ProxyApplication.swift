@@ -95,7 +95,7 @@ public struct ProxyApplication: Sendable {
         services.append(
             DrainStateSync(
                 backends: { runtime.backends },
-                store: store,
+                store: inner,  // not instrumented: the store metrics are the request path's
                 keyPrefix: self.configuration.keyPrefix,
                 timeout: TimeAmount(self.configuration.storeTimeout),
                 eventLoop: group.next(),

@@ -14,7 +14,7 @@ struct MetricsAndAdminTests {
     @Test("counters, histograms and gauges follow the traffic; no cookie value in any label")
     func metricsFollowTheTraffic() throws {
         // A cooldown far longer than the test, so that web3 stays down once it refused.
-        let cluster = try TestCluster.withProxy(label: "metrics", environment: ["STICKY_BACKEND_COOLDOWN": "600"])
+        let cluster = try TestCluster.withProxy(label: "metrics", environment: ["STICKY_BACKEND_COOLDOWN": "600", "STICKY_HEALTH_FALL": "1"])
         defer { cluster.stop() }
 
         // Six sessions of three requests: the first of each is `new` and records a mapping, the others are sticky.

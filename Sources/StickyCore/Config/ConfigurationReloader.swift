@@ -28,7 +28,8 @@ actor ConfigurationReloader: Service {
 
     func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
+        // Cancelled at graceful shutdown: the sequence ends, and so does the service, without an error.
+        await cancelWhenGracefulShutdown {
             for await _ in hangups {
                 await self.reload()
             }

@@ -32,10 +32,11 @@ final class DrainStateSync: Service {
     }
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Cancelled at graceful shutdown: the sleep ends early, and so does the loop, without an error.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.syncOnce()
-                try await Task.sleep(for: self.interval)
+                try? await Task.sleep(for: self.interval)
             }
         }
     }

@@ -127,7 +127,7 @@ import Testing
         health_interval: 0.5
         health_timeout: 0.25
         health_rise: 4
-        health_fall: 5,
+        health_fall: 5
         log_format: json
         access_log: on
         shutdown_timeout: 2.5
