@@ -73,7 +73,14 @@ public struct ProxyApplication: Sendable {
         }
         if let admin = self.configuration.adminListen {
             let status = AdminStatus(
-                backends: backends,
+                currentBackends: { runtime.backends },
+                drain: DrainControl(
+                    store: inner,
+                    keyPrefix: self.configuration.keyPrefix,
+                    timeout: TimeAmount(self.configuration.storeTimeout),
+                    backends: { runtime.backends }
+                ),
+                authorization: AdminAuthorization(token: self.configuration.adminToken, listener: admin),
                 metrics: metrics,
                 storeHealth: storeHealth,
                 isDraining: { runtime.isDraining },

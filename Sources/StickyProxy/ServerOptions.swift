@@ -96,6 +96,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .setting(.shutdownTimeout), help: .setting(.shutdownTimeout, valueName: "seconds"))
     var shutdownTimeout: String?
 
+    @Option(name: .setting(.adminToken), help: .setting(.adminToken, valueName: "token"))
+    var adminToken: String?
+
     /// The flags given, for ``ProxyConfiguration/load(arguments:environment:)``.
     var values: CLIValues {
         CLIValues(
@@ -127,7 +130,8 @@ struct ServerOptions: ParsableArguments {
             healthFall: healthFall,
             logFormat: logFormat,
             accessLog: accessLog,
-            shutdownTimeout: shutdownTimeout
+            shutdownTimeout: shutdownTimeout,
+            adminToken: adminToken
         )
     }
 }

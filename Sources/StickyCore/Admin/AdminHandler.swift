@@ -26,26 +26,76 @@ final class AdminHandler: ChannelInboundHandler {
         case .end:
             guard let head = self.head else { return }
             self.head = nil
-            let answer = self.answer(head)
-            var headers = HTTPHeaders([
-                ("content-type", answer.contentType),
-                ("content-length", "\(answer.body.utf8.count)"),
-            ])
-            if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
-            context.write(
-                Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status,
-                    headers: headers))),
-                promise: nil
+            if head.method == .POST, let (name, draining) = Self.drainTarget(head.uri) {
+                self.drain(name, draining, head: head, context: context)
+                return
+            }
+            self.send(self.answer(head), for: head, context: context)
+        }
+    }
+
+    /// `POST /backends/NAME/drain` or `/undrain`: the backend's name and whether it is to drain.
+    private static func drainTarget(_ uri: String) -> (String, Bool)? {
+        let parts = uri.split(separator: "?", maxSplits: 1)[0].split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0].isEmpty, parts[1] == "backends", !parts[2].isEmpty,
+            parts[3] == "drain" || parts[3] == "undrain"
+        else { return nil }
+        return (String(parts[2]), parts[3] == "drain")
+    }
+
+    private func drain(_ name: String, _ draining: Bool, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        switch self.status.authorization.verdict(for: head.headers) {
+        case .unauthorized:
+            self.send(Answer(status: .unauthorized, body: #"{"error":"a bearer token is required"}"#), for: head,
+                context: context)
+            return
+        case .forbidden:
+            self.send(
+                Answer(
+                    status: .forbidden,
+                    body: #"{"error":"set STICKY_ADMIN_TOKEN to drain through a non-loopback admin listener"}"#
+                ),
+                for: head,
+                context: context
             )
-            if head.method != .HEAD {
-                let body = context.channel.allocator.buffer(string: answer.body)
-                context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            return
+        case .allowed:
+            break
+        }
+        self.status.drain.setDraining(name, draining, on: context.eventLoop).assumeIsolated().whenSuccess { outcome in
+            let body = #"{"backend":"# + JSONText.quoted(name) + #","draining":"# + (draining ? "true" : "false")
+            switch outcome {
+            case .unknownBackend:
+                self.send(Answer(status: .notFound, body: #"{"error":"no such backend"}"#), for: head, context: context)
+            case .shared:
+                self.send(Answer(status: .ok, body: body + #","replicas":"all"}"#), for: head, context: context)
+            case .localOnly:
+                // The store did not take it: only this replica drains; say so rather than pretend.
+                self.send(Answer(status: .serviceUnavailable, body: body + #","replicas":"this one only"}"#),
+                    for: head, context: context)
             }
-            let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
-            if !head.isKeepAlive {
-                let channel = context.channel
-                done.whenComplete { _ in channel.close(promise: nil) }
-            }
+        }
+    }
+
+    private func send(_ answer: Answer, for head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders([
+            ("content-type", answer.contentType),
+            ("content-length", "\(answer.body.utf8.count)"),
+        ])
+        if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
+        context.write(
+            Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status,
+                headers: headers))),
+            promise: nil
+        )
+        if head.method != .HEAD {
+            let body = context.channel.allocator.buffer(string: answer.body)
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
+        if !head.isKeepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
         }
     }
 

@@ -1,7 +1,10 @@
 /// What the admin listener reports, read at each request: the backends and their health, the store's health,
 /// whether the proxy drains, and the metrics.
 struct AdminStatus: Sendable {
-    let backends: [Backend]
+    let currentBackends: @Sendable () -> [Backend]
+    var backends: [Backend] { self.currentBackends() }
+    let drain: DrainControl
+    let authorization: AdminAuthorization
     let metrics: ProxyMetrics
     let storeHealth: @Sendable () -> StoreHealth
     let isDraining: @Sendable () -> Bool

@@ -37,6 +37,7 @@ public struct CLIValues: Hashable, Sendable {
     public var logFormat: String?
     public var accessLog: String?
     public var shutdownTimeout: String?
+    public var adminToken: String?
 
     public init(
         listen: String? = nil,
@@ -67,7 +68,8 @@ public struct CLIValues: Hashable, Sendable {
         healthFall: String? = nil,
         logFormat: String? = nil,
         accessLog: String? = nil,
-        shutdownTimeout: String? = nil
+        shutdownTimeout: String? = nil,
+        adminToken: String? = nil
     ) {
         self.listen = listen
         self.backends = backends
@@ -98,6 +100,7 @@ public struct CLIValues: Hashable, Sendable {
         self.logFormat = logFormat
         self.accessLog = accessLog
         self.shutdownTimeout = shutdownTimeout
+        self.adminToken = adminToken
     }
 
     /// What was given for `setting`: a string, a list of strings, or `nil` when the flag was absent.
@@ -134,6 +137,7 @@ public struct CLIValues: Hashable, Sendable {
         case .logFormat: single(logFormat)
         case .accessLog: single(accessLog)
         case .shutdownTimeout: single(shutdownTimeout)
+        case .adminToken: single(adminToken)
         }
     }
 

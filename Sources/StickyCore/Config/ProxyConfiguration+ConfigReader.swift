@@ -121,6 +121,9 @@ extension ProxyConfiguration {
         if let value = try settings.value(of: .shutdownTimeout) {
             shutdownTimeout = try value.parsed(SettingParsers.positiveSeconds)
         }
+        if let value = try settings.value(of: .adminToken) {
+            adminToken = try value.parsed(SettingParsers.adminToken)
+        }
     }
 
     /// How many checks `STICKY_HEALTH_RISE` and `STICKY_HEALTH_FALL` may ask for.

@@ -60,6 +60,8 @@ public struct ProxyConfiguration: Equatable, Sendable {
     public var logFormat: LogFormat = .text
     /// `STICKY_ACCESS_LOG`: whether each request gets a log line.
     public var accessLog: Bool = false
+    /// `STICKY_ADMIN_TOKEN`: the bearer token of the mutating admin endpoints. Secret.
+    public var adminToken: String? = nil
     /// `STICKY_SHUTDOWN_TIMEOUT`: how long requests in flight may take to finish after SIGTERM/SIGINT.
     public var shutdownTimeout: Duration = .seconds(30)
 

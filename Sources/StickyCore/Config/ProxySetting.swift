@@ -33,6 +33,7 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
     case logFormat = "log_format"
     case accessLog = "access_log"
     case shutdownTimeout = "shutdown_timeout"
+    case adminToken = "admin_token"
 
     /// The key in the YAML file, and the swift-configuration key: `default_ttl`.
     public var fileKey: String { rawValue }
@@ -57,7 +58,7 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
     public var isList: Bool { self == .backends || self == .cookieNames }
 
     /// Whether the value must never appear in a message or a log line.
-    public var isSecret: Bool { self == .keySecret }
+    public var isSecret: Bool { self == .keySecret || self == .adminToken }
 
     /// Whether the YAML file may hold it (the file cannot name itself).
     public var isAllowedInFile: Bool { self != .config }
@@ -94,6 +95,7 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .logFormat: "Log lines as text or json (one JSON object per line)."
         case .accessLog: "One log line per request (on), or none (off)."
         case .shutdownTimeout: "Seconds requests in flight may take to finish after SIGTERM before they are cut."
+        case .adminToken: "Bearer token the mutating admin endpoints (drain, undrain) require."
         }
     }
 
@@ -129,6 +131,7 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .logFormat: "text"
         case .accessLog: "off"
         case .shutdownTimeout: "30"
+        case .adminToken: nil
         }
     }
 

@@ -85,6 +85,12 @@ enum SettingParsers {
         return text
     }
 
+    /// A bearer token: visible ASCII, no spaces, at least 16 characters.
+    static func adminToken(_ text: String) throws(SettingProblem) -> String {
+        guard text.utf8.count >= 16, text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { throw .weakAdminToken }
+        return text
+    }
+
     static func onOff(_ text: String) throws(SettingProblem) -> Bool {
         switch text.lowercased() {
         case "on", "true", "yes", "1": true

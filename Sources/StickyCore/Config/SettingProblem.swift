@@ -57,6 +57,7 @@ struct SettingProblem: Error, Hashable, Sendable {
     static let notBalancePolicy = Self("is not a balancing policy (round-robin, least-connections, random-two)")
     static let notHealthPath = Self("is not a path starting with / (without spaces)")
     static let invalidWeight = Self("has a weight outside 1-1000 (NAME=HOST:PORT;weight=N)")
+    static let weakAdminToken = Self("must be at least 16 visible ASCII characters, without spaces")
     static let notOnOff = Self("is not on or off (or true/false, yes/no, 1/0)")
     static let notLogFormat = Self("is not a log format (text or json)")
     static let notLogLevel = Self("is not a log level (trace, debug, info, notice, warning, error, critical)")

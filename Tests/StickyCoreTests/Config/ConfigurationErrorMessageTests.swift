@@ -56,6 +56,7 @@ import Testing
             #"STICKY_HEALTH_PATH: "healthz" is not a path starting with / (without spaces)"#
         ),
         ("STICKY_HEALTH_FALL", "0", #"STICKY_HEALTH_FALL: "0" must be between 1 and 100"#),
+        ("STICKY_ADMIN_TOKEN", "short", "STICKY_ADMIN_TOKEN: (secret) must be at least 16 visible ASCII characters, without spaces"),
         (
             "STICKY_COOKIE_NAMES", "sid,my cookie",
             #"STICKY_COOKIE_NAMES: "my cookie" is not a cookie name (an RFC 6265 token)"#

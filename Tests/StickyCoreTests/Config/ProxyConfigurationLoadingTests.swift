@@ -64,6 +64,7 @@ import Testing
         "STICKY_LOG_FORMAT": "json",
         "STICKY_ACCESS_LOG": "on",
         "STICKY_SHUTDOWN_TIMEOUT": "2.5",
+        "STICKY_ADMIN_TOKEN": "0123456789abcdef-token",
     ]
 
     /// The same settings, on the command line.
@@ -95,7 +96,8 @@ import Testing
         healthFall: "5",
         logFormat: "json",
         accessLog: "on",
-        shutdownTimeout: "2.5"
+        shutdownTimeout: "2.5",
+        adminToken: "0123456789abcdef-token"
     )
 
     /// The same settings, in the YAML file.
@@ -131,6 +133,7 @@ import Testing
         log_format: json
         access_log: on
         shutdown_timeout: 2.5
+        admin_token: 0123456789abcdef-token
         """
 
     /// What each of the three writes above loads as.
@@ -167,6 +170,7 @@ import Testing
         configuration.logFormat = .json
         configuration.accessLog = true
         configuration.shutdownTimeout = .milliseconds(2500)
+        configuration.adminToken = "0123456789abcdef-token"
         return configuration
     }
 
