@@ -111,7 +111,7 @@ public struct ProxyApplication: Sendable {
         )
         services.append(
             HealthChecker(
-                backends: backends,
+                backends: { runtime.backends },
                 path: self.configuration.healthPath,
                 interval: self.configuration.healthInterval,
                 timeout: self.configuration.healthTimeout,

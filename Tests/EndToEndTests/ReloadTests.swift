@@ -69,4 +69,40 @@ struct ReloadTests {
         #expect(refused != nil, "no refusal in the log\n\(proxy.outputSummary())")
         #expect(try backendsSeen() == ["web2", "web3"])
     }
+
+    @Test("a backend added by a reload is health-checked like the others")
+    func addedBackendIsChecked() throws {
+        let cluster = try TestCluster(label: "reload-health", backendCount: 2)
+        defer { cluster.stop() }
+        let file = cluster.logDirectory.appendingPathComponent("sticky.yaml")
+        func writeBackends(_ names: [String]) throws {
+            let entries = names.map { "  - \($0)=127.0.0.1:\(cluster.backend(named: $0)!.port)" }
+            try ("backends:\n" + entries.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        }
+        try writeBackends(["web1"])
+        var environment = try cluster.proxyEnvironment([
+            "STICKY_CONFIG": file.path, "STICKY_HEALTH_PATH": "/healthz", "STICKY_HEALTH_INTERVAL": "0.2",
+            "STICKY_HEALTH_FALL": "2", "STICKY_HEALTH_RISE": "2",
+        ])
+        environment["STICKY_BACKENDS"] = nil
+        let proxy = try ManagedProcess(
+            name: "sticky-proxy",
+            executable: try BinaryLocator.path(of: "sticky-proxy"),
+            environment: environment,
+            logDirectory: cluster.logDirectory
+        )
+        defer { proxy.stop() }
+        try proxy.waitUntilListening(port: cluster.proxyPort)
+        let anonymous = HTTPTestClient(port: cluster.proxyPort, usesCookies: false)
+
+        try writeBackends(["web1", "web2"])
+        kill(proxy.pid, SIGHUP)
+        let added = Waiting.until { (try? (0..<8).contains { _ in try anonymous.get("/").backend == "web2" }) == true }
+        try #require(added != nil, "web2 never took a request\n\(proxy.outputSummary())")
+
+        // web2 still serves but fails its checks: only a checker that knows the new backend takes it out.
+        #expect(try cluster.backendClient(1).request("POST", "/healthz?status=503").status == 503)
+        let out = Waiting.until { (try? (0..<8).allSatisfy { _ in try anonymous.get("/").backend != "web2" }) == true }
+        #expect(out != nil, "web2 was never taken out: nobody checks it\n\(proxy.outputSummary())")
+    }
 }

@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// timeouts on real requests), and a backend that went down is probed with a TCP connect once its cooldown has
 /// passed, every interval, until `rise` probes in a row succeed.
 final class HealthChecker: Service {
-    private let backends: [Backend]
+    /// The backends as configured now: a reload changes them.
+    private let backends: @Sendable () -> [Backend]
     private let path: String?
     private let interval: Duration
     private let timeout: TimeAmount
@@ -17,7 +18,7 @@ final class HealthChecker: Service {
     private let logger: Logger
 
     init(
-        backends: [Backend],
+        backends: @escaping @Sendable () -> [Backend],
         path: String?,
         interval: Duration,
         timeout: Duration,
@@ -46,7 +47,7 @@ final class HealthChecker: Service {
     func checkOnce() async {
         // Active checks look at every backend every round; passive health only probes the down ones whose cooldown
         // has passed.
-        let due = self.backends.filter { self.path != nil || $0.isDueForProbe() }
+        let due = self.backends().filter { self.path != nil || $0.isDueForProbe() }
         await withTaskGroup(of: Void.self) { group in
             for backend in due {
                 group.addTask {
