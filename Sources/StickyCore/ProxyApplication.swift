@@ -81,6 +81,7 @@ public struct ProxyApplication: Sendable {
                     backends: { runtime.backends }
                 ),
                 authorization: AdminAuthorization(token: self.configuration.adminToken, listener: admin),
+                recentSessionCounts: { await runtime.recentSessionCounts() },
                 metrics: metrics,
                 storeHealth: storeHealth,
                 isDraining: { runtime.isDraining },

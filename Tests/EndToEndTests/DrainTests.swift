@@ -53,7 +53,13 @@ struct DrainTests {
             #expect(try onWeb2.get("/", via: replica).backend == "web2")
         }
         let list = try cluster.b.admin("/backends")
-        #expect(list.text.contains(#""name":"web2""#) && list.text.contains(#""draining":true"#), "\(list.text)")
+        let entries = try #require(
+            (try JSONSerialization.jsonObject(with: Data(list.body)) as? [String: Any])?["backends"] as? [[String: Any]]
+        )
+        let web2 = try #require(entries.first { $0["name"] as? String == "web2" }, "\(list.text)")
+        #expect(web2["draining"] as? Bool == true, "\(list.text)")
+        // B routed this one session to web2 (twice): one session in the last five minutes.
+        #expect(web2["sessions_last_5m"] as? Int == 1, "\(list.text)")
 
         // Undrained through B: A takes new sessions to web2 again.
         let undrained = try HTTPTestClient(port: cluster.b.adminPort, usesCookies: false).request(

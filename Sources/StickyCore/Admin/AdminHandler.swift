@@ -30,6 +30,17 @@ final class AdminHandler: ChannelInboundHandler {
                 self.drain(name, draining, head: head, context: context)
                 return
             }
+            if head.method == .GET, head.uri.split(separator: "?", maxSplits: 1).first == "/backends" {
+                let status = self.status
+                context.eventLoop.makeFutureWithTask { await status.recentSessionCounts() }
+                    .assumeIsolated()
+                    .whenComplete { result in
+                        let counts = (try? result.get()) ?? [:]
+                        self.send(Answer(status: .ok, body: self.backendList(recentSessions: counts)), for: head,
+                            context: context)
+                    }
+                return
+            }
             self.send(self.answer(head), for: head, context: context)
         }
     }
@@ -116,7 +127,7 @@ final class AdminHandler: ChannelInboundHandler {
         case "/readyz":
             return self.readiness()
         case "/backends":
-            return Answer(status: .ok, body: self.backendList())
+            return Answer(status: .ok, body: self.backendList(recentSessions: [:]))
         case "/metrics":
             guard let render = self.status.renderMetrics else {
                 return Answer(status: .notFound, body: #"{"error":"no metrics in this build"}"#)
@@ -148,7 +159,7 @@ final class AdminHandler: ChannelInboundHandler {
     }
 
     /// Each backend as this replica sees it: health, and its connections from this replica.
-    private func backendList() -> String {
+    private func backendList(recentSessions: [String: Int]) -> String {
         let backends: [String] = self.status.backends.map { backend in
             let metrics = self.status.metrics.backend(backend.name)
             return #"{"name":"# + JSONText.quoted(backend.name)
@@ -156,6 +167,7 @@ final class AdminHandler: ChannelInboundHandler {
                 + #","weight":"# + String(backend.weight)
                 + #","up":"# + (backend.isUp ? "true" : "false")
                 + #","draining":"# + (backend.isDraining ? "true" : "false")
+                + #","sessions_last_5m":"# + String(recentSessions[backend.name] ?? 0)
                 + #","open_connections":"# + String(metrics?.openConnections ?? 0)
                 + #","active_connections":"# + String(metrics?.activeConnections ?? 0) + "}"
         }

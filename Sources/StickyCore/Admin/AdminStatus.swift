@@ -5,6 +5,8 @@ struct AdminStatus: Sendable {
     var backends: [Backend] { self.currentBackends() }
     let drain: DrainControl
     let authorization: AdminAuthorization
+    /// Distinct sessions routed to each backend in the last five minutes, this replica's view.
+    let recentSessionCounts: @Sendable () async -> [String: Int]
     let metrics: ProxyMetrics
     let storeHealth: @Sendable () -> StoreHealth
     let isDraining: @Sendable () -> Bool

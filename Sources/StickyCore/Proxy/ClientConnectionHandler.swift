@@ -209,6 +209,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         exchange.upstream = upstream
         exchange.upstreamReused = lease.reused
         exchange.count(on: upstream.backend)
+        if let key = exchange.key {
+            self.resources.recordSession(key, on: upstream.backend.name)
+        }
         upstream.delegate = self
         upstream.requestCount += 1
         self.sendRequestHead(exchange)

@@ -12,6 +12,7 @@ final class LoopResources: @unchecked Sendable {
     private let poolSettings: UpstreamPool.Settings
     private var ledger: RefreshLedger
     private var retryBudget = RetryBudget()
+    private var recentSessions: [String: RecentSessions] = [:]
     private let metrics: ProxyMetrics
 
     init(
@@ -65,6 +66,23 @@ final class LoopResources: @unchecked Sendable {
             pool.closeIdle()
             self.pools[name] = nil
         }
+    }
+
+    /// A request of the session under `key` went to `backend`.
+    func recordSession(_ key: StoreKey, on backend: String) {
+        self.eventLoop.assertInEventLoop()
+        self.recentSessions[backend, default: RecentSessions()].record(key.hashValue, minute: Self.currentMinute())
+    }
+
+    /// The sessions this loop routed to each backend in the last five minutes (as hashes, to merge with other loops).
+    func recentSessionHashes() -> [String: Set<Int>] {
+        self.eventLoop.assertInEventLoop()
+        let minute = Self.currentMinute()
+        return self.recentSessions.mapValues { $0.hashes(upTo: minute) }
+    }
+
+    private static func currentMinute() -> Int64 {
+        Int64(NIODeadline.now().uptimeNanoseconds / 60_000_000_000)
     }
 
     /// A request started on this loop: it adds to the retry budget.

@@ -97,6 +97,18 @@ final class ProxyRuntime: Sendable {
         }
     }
 
+    /// How many distinct sessions each backend got in the last five minutes, from every event loop.
+    func recentSessionCounts() async -> [String: Int] {
+        var merged: [String: Set<Int>] = [:]
+        for resources in self.loops.values {
+            guard let counts = try? await resources.eventLoop.submit({ resources.recentSessionHashes() }).get() else {
+                continue
+            }
+            merged.merge(counts) { $0.union($1) }
+        }
+        return merged.mapValues(\.count)
+    }
+
     /// Whether the proxy is shutting down: every response then carries `Connection: close`.
     var isDraining: Bool { self.draining.load(ordering: .relaxed) }
 
