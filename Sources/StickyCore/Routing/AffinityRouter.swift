@@ -73,10 +73,11 @@ public struct AffinityRouter: Sendable {
         }
     }
 
-    /// The balancer's pick; when every backend is down, the first one not excluded anyway: a backend that failed
-    /// a moment ago is a better bet than failing the request outright.
+    /// The balancer's pick; when none is available, the first one not excluded anyway, preferring one that does not
+    /// drain: a backend that failed a moment ago, or one draining, is a better bet than failing the request outright.
     private func pick(_ excluded: Set<String>) -> Backend? {
         self.balancer.pick(from: self.backends, excluding: excluded)
             ?? self.backends.first { !excluded.contains($0.name) && !$0.isDraining }
+            ?? self.backends.first { !excluded.contains($0.name) }
     }
 }

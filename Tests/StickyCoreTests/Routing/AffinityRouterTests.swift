@@ -119,6 +119,17 @@ import Testing
         }
     }
 
+    /// Draining means "prefer the others"; with nothing else left it must not turn into refusing service.
+    @Test func whenEveryBackendDrainsNewSessionsStillGetOne() {
+        let backends = Self.backends("a", "b")
+        backends.forEach { $0.setDraining(true) }
+        let router = Self.router(backends)
+        guard case .forward(_, .new) = router.route(.noSession) else {
+            Issue.record("expected a draining backend rather than no backend")
+            return
+        }
+    }
+
     @Test func fallbackOffAnswersUnavailable() {
         let backends = Self.backends("a", "b")
         backends[0].recordFailure()
