@@ -34,7 +34,7 @@ struct ConfigFile: Sendable {
             snapshot = try YAMLSnapshot(
                 data: Data(bytes).bytes,
                 providerName: "ConfigFile",
-                parsingOptions: .init(secretsSpecifier: .specific([ProxySetting.keySecret.fileKey]))
+                parsingOptions: .init(secretsSpecifier: .specific(Set(ProxySetting.allCases.filter(\.isSecret).map(\.fileKey))))
             )
         } catch {
             throw .invalidFile(path, namedAt: source, reason: Self.conciseReason(error))

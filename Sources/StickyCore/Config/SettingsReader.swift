@@ -16,11 +16,8 @@ struct SettingsReader {
 
         /// The value as an error message shows it: quoted, or withheld when it is secret.
         var shown: String {
-            switch source.setting {
-            case .keySecret: SettingText.secret
-            case .store: StoreLocation.shown(text)
-            default: SettingText.quoted(text)
-            }
+            if source.setting.isSecret { return SettingText.secret }
+            return source.setting == .store ? StoreLocation.shown(text) : SettingText.quoted(text)
         }
 
         /// The parsed value, or an error naming the source and the value.
@@ -65,7 +62,7 @@ struct SettingsReader {
             InMemoryProvider(name: "command line", values: arguments.providerValues),
             EnvironmentVariablesProvider(
                 environmentVariables: environment,
-                secretsSpecifier: .specific([ProxySetting.keySecret.environmentName])
+                secretsSpecifier: .specific(Set(ProxySetting.allCases.filter(\.isSecret).map(\.environmentName)))
             ).prefixKeys(with: ConfigKey(["sticky"])),
         ]
         var origins: [Origin] = [.commandLine, .environment]
