@@ -55,16 +55,9 @@ struct StickyProxyCommand: AsyncParsableCommand {
     /// Sets up swift-log once for the process: one line per event on stderr, as text or JSON, at `level`.
     static func bootstrapLogging(format: LogFormat, level: Logger.Level) -> Logger {
         LoggingSystem.bootstrap { label in
-            switch format {
-            case .text:
-                var handler = TextLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            case .json:
-                var handler = JSONLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            var handler = LineLogHandler(label: label, format: format)
+            handler.logLevel = level
+            return handler
         }
         return Logger(label: "sticky-proxy")
     }

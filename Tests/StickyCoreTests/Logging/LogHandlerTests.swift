@@ -7,7 +7,7 @@ import Testing
 @Suite struct LogHandlerTests {
     @Test func jsonWritesOneObjectPerLineWithEveryField() throws {
         let lines = LineCollector()
-        var logger = Logger(label: "sticky-proxy") { JSONLogHandler(label: $0, sink: lines.sink) }
+        var logger = Logger(label: "sticky-proxy") { LineLogHandler(label: $0, format: .json, sink: lines.sink) }
         logger.logLevel = .debug
         logger[metadataKey: "replica"] = "a"
         logger.warning(
@@ -35,7 +35,7 @@ import Testing
 
     @Test func jsonNestsArraysAndDictionaries() throws {
         let lines = LineCollector()
-        let logger = Logger(label: "x") { JSONLogHandler(label: $0, sink: lines.sink) }
+        let logger = Logger(label: "x") { LineLogHandler(label: $0, format: .json, sink: lines.sink) }
         logger.info("nested", metadata: ["list": ["a", "b"], "map": ["k": "v"]])
         let line = try #require(lines.lines.first)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -46,7 +46,7 @@ import Testing
 
     @Test func textWritesOneLineWithSortedDottedKeys() throws {
         let lines = LineCollector()
-        let logger = Logger(label: "sticky-proxy") { TextLogHandler(label: $0, sink: lines.sink) }
+        let logger = Logger(label: "sticky-proxy") { LineLogHandler(label: $0, format: .text, sink: lines.sink) }
         logger.notice("proxy listening", metadata: ["listen.address": "0.0.0.0:8080", "a.first": "1"])
         let line = try #require(lines.lines.first)
         let afterTimestamp = line.drop { $0 != " " }.dropFirst()
@@ -55,7 +55,7 @@ import Testing
 
     @Test func textQuotesValuesThatWouldNotReadBackAsOneField() throws {
         let lines = LineCollector()
-        let logger = Logger(label: "l") { TextLogHandler(label: $0, sink: lines.sink) }
+        let logger = Logger(label: "l") { LineLogHandler(label: $0, format: .text, sink: lines.sink) }
         logger.info("a\nb", metadata: ["k": "two words", "e": "", "q": "x=y"])
         let line = try #require(lines.lines.first)
         #expect(line.hasSuffix(#" info l: "a\nb" e="" k="two words" q="x=y""# + "\n"), "\(line)")

@@ -14,7 +14,7 @@ import Testing
     private func makeChannel(accessLog: Bool = true) throws -> (EmbeddedChannel, ProxyMetrics) {
         let metrics = ProxyMetrics(backendNames: ["web1"], factory: self.factory)
         let sink = self.lines.sink
-        let logger = Logger(label: "access") { TextLogHandler(label: $0, sink: sink) }
+        let logger = Logger(label: "access") { LineLogHandler(label: $0, format: .text, sink: sink) }
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(
             RequestObserver(metrics: metrics, accessLogger: accessLog ? logger : nil)
