@@ -1,8 +1,10 @@
+import Crypto
+
 /// The store key of a session, computed independently of the proxy from the README's documented interface:
 /// `prefix + cookie name + ":" + base64url(SHA-256(session ID))`, without `=` padding.
 enum StoreKeyFormula {
     static func key(prefix: String, cookieName: String = "connect.sid", sessionID: String) -> String {
-        prefix + cookieName + ":" + Self.base64URL(SHA256.hash(Array(sessionID.utf8)))
+        prefix + cookieName + ":" + Self.base64URL(Array(Crypto.SHA256.hash(data: Array(sessionID.utf8))))
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A minimal WebSocket client (RFC 6455) over a blocking socket: the opening handshake, masked frames out,
@@ -59,7 +60,7 @@ final class WebSocketTestClient {
             _ = try? HTTPResponseReader.readBody(of: &response, method: "GET", from: connection, sink: nil)
             throw TestFailure("WebSocket handshake answered \(response.status): \(response.text)")
         }
-        let expectedAccept = Data(SHA1.hash(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
+        let expectedAccept = Data(Insecure.SHA1.hash(data: Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
             .base64EncodedString()
         guard response.header("Sec-WebSocket-Accept") == expectedAccept else {
             throw TestFailure(
