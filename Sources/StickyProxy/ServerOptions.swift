@@ -31,6 +31,9 @@ struct ServerOptions: ParsableArguments {
     )
     var keySecret: String?
 
+    @Option(name: .setting(.keySecretFile), help: .setting(.keySecretFile, valueName: "file"))
+    var keySecretFile: String?
+
     @Option(name: .setting(.fallback), help: .setting(.fallback, valueName: "on|off"))
     var fallback: String?
 
@@ -66,6 +69,27 @@ struct ServerOptions: ParsableArguments {
 
     @Option(name: .setting(.clientIdleTimeout), help: .setting(.clientIdleTimeout, valueName: "seconds"))
     var clientIdleTimeout: String?
+
+    @Option(name: .setting(.clientHeadTimeout), help: .setting(.clientHeadTimeout, valueName: "seconds"))
+    var clientHeadTimeout: String?
+
+    @Option(name: .setting(.clientBodyTimeout), help: .setting(.clientBodyTimeout, valueName: "seconds"))
+    var clientBodyTimeout: String?
+
+    @Option(name: .setting(.maxClientConnections), help: .setting(.maxClientConnections, valueName: "count"))
+    var maxClientConnections: String?
+
+    @Option(name: .setting(.maxRequestLineBytes), help: .setting(.maxRequestLineBytes, valueName: "bytes"))
+    var maxRequestLineBytes: String?
+
+    @Option(name: .setting(.maxHeaderBytes), help: .setting(.maxHeaderBytes, valueName: "bytes"))
+    var maxHeaderBytes: String?
+
+    @Option(name: .setting(.maxHeaderCount), help: .setting(.maxHeaderCount, valueName: "count"))
+    var maxHeaderCount: String?
+
+    @Option(name: .setting(.maxCookieBytes), help: .setting(.maxCookieBytes, valueName: "bytes"))
+    var maxCookieBytes: String?
 
     @Option(name: .setting(.threads), help: .setting(.threads, valueName: "count"))
     var threads: String?
@@ -109,6 +133,7 @@ struct ServerOptions: ParsableArguments {
             defaultTTL: defaultTTL,
             keyPrefix: keyPrefix,
             keySecret: keySecret,
+            keySecretFile: keySecretFile,
             fallback: fallback,
             adminListen: adminListen,
             config: config,
@@ -121,6 +146,13 @@ struct ServerOptions: ParsableArguments {
             upstreamMaxConnections: upstreamMaxConnections,
             upstreamIdleTimeout: upstreamIdleTimeout,
             clientIdleTimeout: clientIdleTimeout,
+            clientHeadTimeout: clientHeadTimeout,
+            clientBodyTimeout: clientBodyTimeout,
+            maxClientConnections: maxClientConnections,
+            maxRequestLineBytes: maxRequestLineBytes,
+            maxHeaderBytes: maxHeaderBytes,
+            maxHeaderCount: maxHeaderCount,
+            maxCookieBytes: maxCookieBytes,
             threads: threads,
             balance: balance,
             healthPath: healthPath,

@@ -15,6 +15,7 @@ public struct CLIValues: Hashable, Sendable {
     public var defaultTTL: String?
     public var keyPrefix: String?
     public var keySecret: String?
+    public var keySecretFile: String?
     public var fallback: String?
     public var adminListen: String?
     public var config: String?
@@ -27,6 +28,13 @@ public struct CLIValues: Hashable, Sendable {
     public var upstreamMaxConnections: String?
     public var upstreamIdleTimeout: String?
     public var clientIdleTimeout: String?
+    public var clientHeadTimeout: String?
+    public var clientBodyTimeout: String?
+    public var maxClientConnections: String?
+    public var maxRequestLineBytes: String?
+    public var maxHeaderBytes: String?
+    public var maxHeaderCount: String?
+    public var maxCookieBytes: String?
     public var threads: String?
     public var balance: String?
     public var healthPath: String?
@@ -47,6 +55,7 @@ public struct CLIValues: Hashable, Sendable {
         defaultTTL: String? = nil,
         keyPrefix: String? = nil,
         keySecret: String? = nil,
+        keySecretFile: String? = nil,
         fallback: String? = nil,
         adminListen: String? = nil,
         config: String? = nil,
@@ -59,6 +68,13 @@ public struct CLIValues: Hashable, Sendable {
         upstreamMaxConnections: String? = nil,
         upstreamIdleTimeout: String? = nil,
         clientIdleTimeout: String? = nil,
+        clientHeadTimeout: String? = nil,
+        clientBodyTimeout: String? = nil,
+        maxClientConnections: String? = nil,
+        maxRequestLineBytes: String? = nil,
+        maxHeaderBytes: String? = nil,
+        maxHeaderCount: String? = nil,
+        maxCookieBytes: String? = nil,
         threads: String? = nil,
         balance: String? = nil,
         healthPath: String? = nil,
@@ -78,6 +94,7 @@ public struct CLIValues: Hashable, Sendable {
         self.defaultTTL = defaultTTL
         self.keyPrefix = keyPrefix
         self.keySecret = keySecret
+        self.keySecretFile = keySecretFile
         self.fallback = fallback
         self.adminListen = adminListen
         self.config = config
@@ -90,6 +107,13 @@ public struct CLIValues: Hashable, Sendable {
         self.upstreamMaxConnections = upstreamMaxConnections
         self.upstreamIdleTimeout = upstreamIdleTimeout
         self.clientIdleTimeout = clientIdleTimeout
+        self.clientHeadTimeout = clientHeadTimeout
+        self.clientBodyTimeout = clientBodyTimeout
+        self.maxClientConnections = maxClientConnections
+        self.maxRequestLineBytes = maxRequestLineBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxHeaderCount = maxHeaderCount
+        self.maxCookieBytes = maxCookieBytes
         self.threads = threads
         self.balance = balance
         self.healthPath = healthPath
@@ -115,6 +139,7 @@ public struct CLIValues: Hashable, Sendable {
         case .defaultTTL: single(defaultTTL)
         case .keyPrefix: single(keyPrefix)
         case .keySecret: single(keySecret)
+        case .keySecretFile: single(keySecretFile)
         case .fallback: single(fallback)
         case .adminListen: single(adminListen)
         case .config: single(config)
@@ -127,6 +152,13 @@ public struct CLIValues: Hashable, Sendable {
         case .upstreamMaxConnections: single(upstreamMaxConnections)
         case .upstreamIdleTimeout: single(upstreamIdleTimeout)
         case .clientIdleTimeout: single(clientIdleTimeout)
+        case .clientHeadTimeout: single(clientHeadTimeout)
+        case .clientBodyTimeout: single(clientBodyTimeout)
+        case .maxClientConnections: single(maxClientConnections)
+        case .maxRequestLineBytes: single(maxRequestLineBytes)
+        case .maxHeaderBytes: single(maxHeaderBytes)
+        case .maxHeaderCount: single(maxHeaderCount)
+        case .maxCookieBytes: single(maxCookieBytes)
         case .threads: single(threads)
         case .balance: single(balance)
         case .healthPath: single(healthPath)

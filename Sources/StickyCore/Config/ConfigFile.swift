@@ -64,8 +64,9 @@ struct ConfigFile: Sendable {
         self.provider = ConfigFileProvider(fileSnapshot: snapshot)
     }
 
-    /// The file's bytes, or an error with the system's reason (`No such file or directory`).
-    private static func contents(of path: String, namedAt source: SettingSource) throws(ConfigurationError) -> [UInt8] {
+    /// The file's bytes, or an error with the system's reason (`No such file or directory`). Also reads
+    /// `STICKY_KEY_SECRET_FILE` (see ``KeySecretFile``).
+    static func contents(of path: String, namedAt source: SettingSource) throws(ConfigurationError) -> [UInt8] {
         func failure(_ reason: String) -> ConfigurationError {
             .unreadableFile(path, namedAt: source, reason: reason)
         }

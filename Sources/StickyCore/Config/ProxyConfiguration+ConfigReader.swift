@@ -48,6 +48,12 @@ extension ProxyConfiguration {
         if let value = try settings.value(of: .keySecret) {
             keySecret = try value.parsed(SettingParsers.keySecret)
         }
+        if let value = try settings.value(of: .keySecretFile) {
+            guard keySecret == nil else {
+                throw .invalidValue(value.shown, at: value.source, SettingProblem.secretTwice.text)
+            }
+            keySecret = try KeySecretFile.secret(at: value)
+        }
         if let value = try settings.value(of: .fallback) {
             fallback = try value.parsed(SettingParsers.onOff)
         }
@@ -84,6 +90,37 @@ extension ProxyConfiguration {
         }
         if let value = try settings.value(of: .clientIdleTimeout) {
             clientIdleTimeout = try value.parsed(SettingParsers.positiveSeconds)
+        }
+        if let value = try settings.value(of: .clientHeadTimeout) {
+            clientHeadTimeout = try value.parsed(SettingParsers.positiveSeconds)
+        }
+        if let value = try settings.value(of: .clientBodyTimeout) {
+            clientBodyTimeout = try value.parsed(SettingParsers.positiveSeconds)
+        }
+        if let value = try settings.value(of: .maxClientConnections) {
+            maxClientConnections = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: 1...Int.max)
+            }
+        }
+        if let value = try settings.value(of: .maxRequestLineBytes) {
+            limits.maxRequestLineBytes = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: Self.headBytesRange)
+            }
+        }
+        if let value = try settings.value(of: .maxHeaderBytes) {
+            limits.maxHeaderBytes = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: Self.headBytesRange)
+            }
+        }
+        if let value = try settings.value(of: .maxHeaderCount) {
+            limits.maxHeaderCount = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: Self.headerCountRange)
+            }
+        }
+        if let value = try settings.value(of: .maxCookieBytes) {
+            limits.maxCookieBytes = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: Self.headBytesRange)
+            }
         }
         if let value = try settings.value(of: .threads) {
             threads = try value.parsed { (text) throws(SettingProblem) in
@@ -128,6 +165,12 @@ extension ProxyConfiguration {
 
     /// How many checks `STICKY_HEALTH_RISE` and `STICKY_HEALTH_FALL` may ask for.
     static let healthThresholdRange = 1...100
+
+    /// The byte limits of a message head: from what any real client needs to what one connection may hold.
+    static let headBytesRange = 256...(1 << 20)
+
+    /// The header-count limit: `Host` and a few more at least, and no more than a message can usefully carry.
+    static let headerCountRange = 8...10_000
 
     /// How many event loops `STICKY_THREADS` may ask for.
     static let threadRange = 1...256

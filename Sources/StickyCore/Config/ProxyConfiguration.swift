@@ -17,7 +17,8 @@ public struct ProxyConfiguration: Equatable, Sendable {
     public var defaultTTL: Duration = .seconds(1800)
     /// `STICKY_KEY_PREFIX`: prefix of every store key.
     public var keyPrefix: String = "sticky:"
-    /// `STICKY_KEY_SECRET`: when set, store keys use HMAC-SHA-256 with it. Never logged.
+    /// `STICKY_KEY_SECRET` or the contents of `STICKY_KEY_SECRET_FILE`: when set, store keys use HMAC-SHA-256
+    /// with it. Never logged.
     public var keySecret: [UInt8]? = nil
     /// `STICKY_FALLBACK`: whether a session whose backend is down goes to another backend (`true`) or gets 503.
     public var fallback: Bool = true
@@ -42,6 +43,15 @@ public struct ProxyConfiguration: Equatable, Sendable {
     public var upstreamIdleTimeout: Duration = .seconds(60)
     /// `STICKY_CLIENT_IDLE_TIMEOUT`: how long an idle keep-alive client connection is kept.
     public var clientIdleTimeout: Duration = .seconds(60)
+    /// `STICKY_CLIENT_HEAD_TIMEOUT`: how long a client may take to send a request head once its first byte came.
+    public var clientHeadTimeout: Duration = .seconds(10)
+    /// `STICKY_CLIENT_BODY_TIMEOUT`: how long a client may pause while the proxy waits for more of a request body.
+    public var clientBodyTimeout: Duration = .seconds(30)
+    /// `STICKY_MAX_CLIENT_CONNECTIONS`: open client connections; a new one beyond it is closed at once.
+    public var maxClientConnections: Int = 16384
+    /// `STICKY_MAX_REQUEST_LINE_BYTES`, `STICKY_MAX_HEADER_BYTES`, `STICKY_MAX_HEADER_COUNT`,
+    /// `STICKY_MAX_COOKIE_BYTES`: what one message head may hold.
+    public var limits = HTTPLimits()
     /// `STICKY_THREADS`: event loops; `nil` means one per core.
     public var threads: Int? = nil
     /// `STICKY_BALANCE`: how new sessions are spread.

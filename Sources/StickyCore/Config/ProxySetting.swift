@@ -11,6 +11,7 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
     case defaultTTL = "default_ttl"
     case keyPrefix = "key_prefix"
     case keySecret = "key_secret"
+    case keySecretFile = "key_secret_file"
     case fallback
     case adminListen = "admin_listen"
     case config
@@ -23,6 +24,13 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
     case upstreamMaxConnections = "upstream_max_connections"
     case upstreamIdleTimeout = "upstream_idle_timeout"
     case clientIdleTimeout = "client_idle_timeout"
+    case clientHeadTimeout = "client_head_timeout"
+    case clientBodyTimeout = "client_body_timeout"
+    case maxClientConnections = "max_client_connections"
+    case maxRequestLineBytes = "max_request_line_bytes"
+    case maxHeaderBytes = "max_header_bytes"
+    case maxHeaderCount = "max_header_count"
+    case maxCookieBytes = "max_cookie_bytes"
     case threads
     case balance
     case healthPath = "health_path"
@@ -73,6 +81,7 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .defaultTTL: "Seconds a mapping lives when its cookie has no Max-Age or Expires."
         case .keyPrefix: "Prefix of every store key (at most 64 bytes, no spaces)."
         case .keySecret: "When set, store keys are HMAC-SHA-256 with this secret."
+        case .keySecretFile: "A file holding the key secret (one trailing newline is dropped), instead of key_secret."
         case .fallback: "Send a session whose backend is down to another backend (on), or answer 503 (off)."
         case .adminListen: "Admin listener for /metrics, /healthz, /readyz: HOST:PORT, or off."
         case .config: "A YAML file of settings (keys are the snake_case names)."
@@ -85,6 +94,13 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .upstreamMaxConnections: "Open connections per backend, per event loop."
         case .upstreamIdleTimeout: "Seconds an idle pooled backend connection is kept."
         case .clientIdleTimeout: "Seconds an idle keep-alive client connection is kept."
+        case .clientHeadTimeout: "Seconds a client may take to send a request head once it has begun; then 408."
+        case .clientBodyTimeout: "Seconds a client may pause while sending a request body; then 408 (or a cut)."
+        case .maxClientConnections: "Open client connections; beyond it a new connection is closed at once."
+        case .maxRequestLineBytes: "Longest request target (URI) in bytes; a longer one gets 414."
+        case .maxHeaderBytes: "Most bytes of header names and values in a request (else 431) or response (else 502)."
+        case .maxHeaderCount: "Most header fields in a request (else 431) or a backend response (else 502)."
+        case .maxCookieBytes: "Most bytes of Cookie header values in a request; more gets 431."
         case .threads: "Event loop threads, 1-256."
         case .balance: "How new sessions are spread: round-robin, least-connections or random-two."
         case .healthPath: "Path of the active health check (GET, 2xx/3xx is healthy); unset: passive checks only."
@@ -109,6 +125,7 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .defaultTTL: "1800"
         case .keyPrefix: "sticky:"
         case .keySecret: nil
+        case .keySecretFile: nil
         case .fallback: "on"
         case .adminListen: "127.0.0.1:9090"
         case .config: nil
@@ -121,6 +138,13 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .upstreamMaxConnections: "512"
         case .upstreamIdleTimeout: "60"
         case .clientIdleTimeout: "60"
+        case .clientHeadTimeout: "10"
+        case .clientBodyTimeout: "30"
+        case .maxClientConnections: "16384"
+        case .maxRequestLineBytes: "8192"
+        case .maxHeaderBytes: "32768"
+        case .maxHeaderCount: "100"
+        case .maxCookieBytes: "8192"
         case .threads: "one per core"
         case .balance: "round-robin"
         case .healthPath: nil

@@ -53,6 +53,8 @@ struct SettingProblem: Error, Hashable, Sendable {
     }
 
     static let emptySecret = Self("must not be empty")
+    static let emptySecretFile = Self("holds no secret (the file is empty)")
+    static let secretTwice = Self("is set together with the key secret itself: set one of them")
 
     static let notBalancePolicy = Self("is not a balancing policy (round-robin, least-connections, random-two)")
     static let notHealthPath = Self("is not a path starting with / (without spaces)")

@@ -251,3 +251,25 @@ import Testing
         )
     }
 }
+
+extension ConfigurationErrorMessageTests {
+    @Test func limitsOutsideTheirRangeAreNamed() throws {
+        #expect(
+            try Fixtures.errorMessage(CLIValues(maxHeaderBytes: "100"))
+                == #"--max-header-bytes: "100" must be between 256 and 1048576"#
+        )
+        #expect(
+            try Fixtures.errorMessage(environment: Fixtures.minimalEnvironment.merging(["STICKY_MAX_HEADER_COUNT": "0"]) {
+                $1
+            }) == #"STICKY_MAX_HEADER_COUNT: "0" must be between 8 and 10000"#
+        )
+        #expect(
+            try Fixtures.errorMessage(yaml: "client_head_timeout: 0")
+                == #"client_head_timeout (in FILE): "0" must be more than 0"#
+        )
+        #expect(
+            try Fixtures.errorMessage(CLIValues(maxClientConnections: "many"))
+                == #"--max-client-connections: "many" is not a whole number"#
+        )
+    }
+}

@@ -28,6 +28,13 @@ import Testing
         #expect(configuration.upstreamMaxConnections == 512)
         #expect(configuration.upstreamIdleTimeout == .seconds(60))
         #expect(configuration.clientIdleTimeout == .seconds(60))
+        #expect(configuration.clientHeadTimeout == .seconds(10))
+        #expect(configuration.clientBodyTimeout == .seconds(30))
+        #expect(configuration.maxClientConnections == 16384)
+        #expect(configuration.limits.maxRequestLineBytes == 8192)
+        #expect(configuration.limits.maxHeaderBytes == 32768)
+        #expect(configuration.limits.maxHeaderCount == 100)
+        #expect(configuration.limits.maxCookieBytes == 8192)
         #expect(configuration.threads == nil)
         #expect(configuration.logFormat == .text)
         #expect(configuration.accessLog == false)
@@ -54,6 +61,13 @@ import Testing
         "STICKY_UPSTREAM_MAX_CONNECTIONS": "64",
         "STICKY_UPSTREAM_IDLE_TIMEOUT": "30",
         "STICKY_CLIENT_IDLE_TIMEOUT": "15",
+        "STICKY_CLIENT_HEAD_TIMEOUT": "2",
+        "STICKY_CLIENT_BODY_TIMEOUT": "0.75",
+        "STICKY_MAX_CLIENT_CONNECTIONS": "500",
+        "STICKY_MAX_REQUEST_LINE_BYTES": "1024",
+        "STICKY_MAX_HEADER_BYTES": "4096",
+        "STICKY_MAX_HEADER_COUNT": "20",
+        "STICKY_MAX_COOKIE_BYTES": "2048",
         "STICKY_THREADS": "4",
         "STICKY_BALANCE": "least-connections",
         "STICKY_HEALTH_PATH": "/healthz",
@@ -87,6 +101,13 @@ import Testing
         upstreamMaxConnections: "64",
         upstreamIdleTimeout: "30",
         clientIdleTimeout: "15",
+        clientHeadTimeout: "2",
+        clientBodyTimeout: "0.75",
+        maxClientConnections: "500",
+        maxRequestLineBytes: "1024",
+        maxHeaderBytes: "4096",
+        maxHeaderCount: "20",
+        maxCookieBytes: "2048",
         threads: "4",
         balance: "least-connections",
         healthPath: "/healthz",
@@ -123,6 +144,13 @@ import Testing
         upstream_max_connections: 64
         upstream_idle_timeout: 30
         client_idle_timeout: 15
+        client_head_timeout: 2
+        client_body_timeout: 0.75
+        max_client_connections: 500
+        max_request_line_bytes: 1024
+        max_header_bytes: 4096
+        max_header_count: 20
+        max_cookie_bytes: 2048
         threads: 4
         balance: least-connections
         health_path: /healthz
@@ -160,6 +188,13 @@ import Testing
         configuration.upstreamMaxConnections = 64
         configuration.upstreamIdleTimeout = .seconds(30)
         configuration.clientIdleTimeout = .seconds(15)
+        configuration.clientHeadTimeout = .seconds(2)
+        configuration.clientBodyTimeout = .milliseconds(750)
+        configuration.maxClientConnections = 500
+        configuration.limits.maxRequestLineBytes = 1024
+        configuration.limits.maxHeaderBytes = 4096
+        configuration.limits.maxHeaderCount = 20
+        configuration.limits.maxCookieBytes = 2048
         configuration.threads = 4
         configuration.balance = .leastConnections
         configuration.healthPath = "/healthz"
