@@ -17,6 +17,7 @@ public final class ProxyMetrics: Sendable {
         public static let connectFailures = "sticky_upstream_connect_failures_total"
         public static let retries = "sticky_upstream_retries_total"
         public static let clientConnections = "sticky_client_connections"
+        public static let clientConnectionsRejected = "sticky_client_connections_rejected_total"
         public static let upstreamConnections = "sticky_upstream_connections"
         public static let backendUp = "sticky_backend_up"
         public static let backendDraining = "sticky_backend_draining"
@@ -34,6 +35,7 @@ public final class ProxyMetrics: Sendable {
     private let noBackendResponses: [Counter]
     private let decisions: [AffinityDecision: Counter]
     private let clientConnectionsGauge: Meter
+    private let clientConnectionsRejected: Counter
     private let clientConnectionCount = Atomic<Int>(0)
     let store: StoreMetrics
 
@@ -58,6 +60,7 @@ public final class ProxyMetrics: Sendable {
         self.decisions = decisions
         self.clientConnectionsGauge = Meter(label: Name.clientConnections, factory: factory)
         self.clientConnectionsGauge.set(0)
+        self.clientConnectionsRejected = Counter(label: Name.clientConnectionsRejected, factory: factory)
         self.store = StoreMetrics(factory: factory)
     }
 
@@ -95,6 +98,11 @@ public final class ProxyMetrics: Sendable {
     func clientConnectionClosed() {
         self.clientConnectionCount.subtract(1, ordering: .relaxed)
         self.clientConnectionsGauge.decrement()
+    }
+
+    /// A connection closed at once because `STICKY_MAX_CLIENT_CONNECTIONS` were open.
+    func clientConnectionRejected() {
+        self.clientConnectionsRejected.increment()
     }
 
     /// Open client connections.

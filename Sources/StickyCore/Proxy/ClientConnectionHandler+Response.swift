@@ -225,8 +225,9 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             }
             // A pooled connection the backend closed while it was idle, or a backend that reset the connection,
             // fails before answering. An idempotent request that sent no body can go again, once, on a fresh
-            // connection (to another backend if that one refuses), within the retry budget.
-            if !exchange.retried, let backend = exchange.backend,
+            // connection (to another backend if that one refuses), within the retry budget. A malformed response
+            // (ambiguous framing, a head over the limits) would only come again.
+            if !exchange.retried, !(error is HTTPParserError), let backend = exchange.backend,
                 RetryPolicy.maySendAgain(
                     method: exchange.requestHead.method,
                     bodyBytesSent: exchange.requestBodyBytesSent,

@@ -37,8 +37,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: a request arrives
 
     private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        if head.method == .CONNECT {
-            self.respondWithoutExchange(.methodNotAllowed, context: context, keepAlive: false)
+        if let status = self.runtime.limits.rejection(of: head) {
+            self.respondWithoutExchange(status, context: context, keepAlive: false)
             return
         }
         let now = NIODeadline.now()

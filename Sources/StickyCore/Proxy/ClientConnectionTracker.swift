@@ -2,7 +2,7 @@ import NIOCore
 import Synchronization
 
 /// The client connections the listener accepted that are still open: counted (`sticky_client_connections`),
-/// told to quiesce when the proxy shuts down, and closed when the drain runs out of time.
+/// bounded (`STICKY_MAX_CLIENT_CONNECTIONS`), told to quiesce when the proxy shuts down, and closed when the drain runs out of time.
 ///
 /// The small equivalent of swift-nio-extras' `ServerQuiescingHelper`. Quiescing fires NIO's
 /// `ChannelShouldQuiesceEvent` into each connection: `HTTPServerPipelineHandler` then closes an idle connection at
@@ -17,26 +17,37 @@ final class ClientConnectionTracker: Sendable {
 
     private let state = Mutex(State())
     private let metrics: ProxyMetrics
+    /// `STICKY_MAX_CLIENT_CONNECTIONS`.
+    private let limit: Int
 
-    init(metrics: ProxyMetrics) {
+    init(metrics: ProxyMetrics, limit: Int) {
         self.metrics = metrics
+        self.limit = limit
     }
 
     /// Open connections.
     var count: Int { self.state.withLock { $0.channels.count } }
 
-    /// Follows a freshly accepted connection until it closes. One accepted while the proxy quiesces is closed
-    /// at once: it cannot have sent a request the proxy read.
-    func track(_ channel: any Channel) {
-        let quiescing = self.state.withLock { state in
+    /// Follows a freshly accepted connection until it closes, and returns `true`; or, with the limit of open
+    /// connections reached, counts it and returns `false`: the caller closes it before it is read from, and the
+    /// connections already open go on undisturbed. One accepted while the proxy quiesces is closed at once: it
+    /// cannot have sent a request the proxy read.
+    func track(_ channel: any Channel) -> Bool {
+        let (accepted, quiescing) = self.state.withLock { state in
+            guard state.channels.count < self.limit else { return (false, state.quiescing) }
             state.channels[ObjectIdentifier(channel)] = channel
-            return state.quiescing
+            return (true, state.quiescing)
+        }
+        guard accepted else {
+            self.metrics.clientConnectionRejected()
+            return false
         }
         self.metrics.clientConnectionOpened()
         channel.closeFuture.whenComplete { _ in self.forget(channel) }
         if quiescing {
             channel.close(promise: nil)
         }
+        return true
     }
 
     private func forget(_ channel: any Channel) {

@@ -11,6 +11,10 @@ final class ProxyRuntime: Sendable {
     let storeTimeout: TimeAmount
     let upstreamTimeout: TimeAmount
     let clientIdleTimeout: TimeAmount
+    let clientHeadTimeout: TimeAmount
+    let clientBodyTimeout: TimeAmount
+    let maxClientConnections: Int
+    let limits: HTTPLimits
     let defaultTTL: Duration
     let logger: Logger
     let metrics: ProxyMetrics
@@ -47,6 +51,10 @@ final class ProxyRuntime: Sendable {
         self.storeTimeout = TimeAmount(configuration.storeTimeout)
         self.upstreamTimeout = TimeAmount(configuration.upstreamTimeout)
         self.clientIdleTimeout = TimeAmount(configuration.clientIdleTimeout)
+        self.clientHeadTimeout = TimeAmount(configuration.clientHeadTimeout)
+        self.clientBodyTimeout = TimeAmount(configuration.clientBodyTimeout)
+        self.maxClientConnections = configuration.maxClientConnections
+        self.limits = configuration.limits
         self.defaultTTL = configuration.defaultTTL
         self.logger = logger
         self.metrics = metrics
@@ -54,7 +62,8 @@ final class ProxyRuntime: Sendable {
         let poolSettings = UpstreamPool.Settings(
             maxConnections: configuration.upstreamMaxConnections,
             connectTimeout: TimeAmount(configuration.connectTimeout),
-            idleTimeout: TimeAmount(configuration.upstreamIdleTimeout)
+            idleTimeout: TimeAmount(configuration.upstreamIdleTimeout),
+            decoderLimits: configuration.limits.responseDecoderLimits
         )
         // A sliding mapping is refreshed once half of its TTL has passed since this loop last refreshed it.
         let refreshInterval = TimeAmount.nanoseconds(TimeAmount(configuration.defaultTTL).nanoseconds / 2)

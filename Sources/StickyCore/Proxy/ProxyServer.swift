@@ -30,7 +30,10 @@ final class ProxyServer: Service {
         self.address = address
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
-        self.connections = ClientConnectionTracker(metrics: runtime.metrics)
+        self.connections = ClientConnectionTracker(
+            metrics: runtime.metrics,
+            limit: runtime.maxClientConnections
+        )
     }
 
     func run() async throws {
@@ -99,20 +102,35 @@ final class ProxyServer: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard connections.track(channel) else {
+                        channel.close(promise: nil)
+                        return
+                    }
                     let sync = channel.pipeline.syncOperations
                     // An upgrade configuration with no upgraders: the decoder then hands the bytes that follow
                     // an upgrade request on to the tunnel instead of dropping them.
                     try sync.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
                         withServerUpgrade: (upgraders: [], completionHandler: { _ in }),
-                        withErrorHandling: true
+                        withErrorHandling: false,
+                        withOutboundHeaderValidation: true,
+                        withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+                        withDecoderLimitConfiguration: runtime.limits.requestDecoderLimits
                     )
+                    try sync.addHandler(
+                        ClientTimeoutHandler(
+                            headTimeout: runtime.clientHeadTimeout,
+                            bodyTimeout: runtime.clientBodyTimeout,
+                            logger: runtime.logger
+                        ),
+                        position: .after(try sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
+                    )
+                    try sync.addHandler(ClientProtocolErrorHandler())
                     try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try sync.addHandler(RequestObserver(metrics: runtime.metrics, accessLogger: runtime.accessLogger))
                     try sync.addHandler(
                         ClientConnectionHandler(runtime: runtime, resources: runtime.resources(for: channel.eventLoop))
                     )
-                    connections.track(channel)
                 }
             }
             .bind(host: self.address.host, port: self.address.port)

@@ -19,6 +19,9 @@ final class UpstreamPool {
         var maxConnections: Int
         var connectTimeout: TimeAmount
         var idleTimeout: TimeAmount
+        /// What a response head may hold (`STICKY_MAX_HEADER_BYTES`, `STICKY_MAX_HEADER_COUNT`): more fails the
+        /// exchange with 502 and closes the connection.
+        var decoderLimits: NIOHTTPDecoderLimitConfiguration
     }
 
     private struct Waiter {
@@ -95,13 +98,17 @@ final class UpstreamPool {
         self.metrics?.connectionOpened()
         let backend = self.backend
         let idleTimeout = self.settings.idleTimeout
+        let decoderLimits = self.settings.decoderLimits
         return ClientBootstrap(group: self.eventLoop)
             .connectTimeout(self.settings.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
+                    try sync.addHTTPClientHandlers(
+                        leftOverBytesStrategy: .forwardBytes,
+                        decoderLimitConfiguration: decoderLimits
+                    )
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try sync.addHandler(UpstreamConnection(backend: backend))
                 }

@@ -1,0 +1,64 @@
+import NIOCore
+import NIOHTTP1
+
+/// Answers a request the HTTP decoder refused, then lets the connection close: 431 when the head went past
+/// `STICKY_MAX_HEADER_BYTES` or `STICKY_MAX_HEADER_COUNT` while it was read, 400 for anything else malformed
+/// (ambiguous framing, an invalid chunk size, a bare CR, obs-fold, a space before a colon…).
+///
+/// NIO's `HTTPServerProtocolErrorHandler` with one difference: its answer is always 400. Nothing of a refused
+/// request is forwarded: the decoder stops at the error, and `ByteToMessageHandler` closes the connection after it.
+final class ClientProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// A response has begun and not ended: an error then can only close the connection.
+    private var responseInProgress = false
+
+    /// The status for a decoder error.
+    static func status(for error: HTTPParserError) -> HTTPResponseStatus {
+        error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+    }
+}
+
+extension ClientProtocolErrorHandler {
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let error = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        if !self.responseInProgress {
+            let status = Self.status(for: error)
+            let body = "\(status.code) \(status.reasonPhrase)\n"
+            let headers = HTTPHeaders([
+                ("connection", "close"),
+                ("content-type", "text/plain; charset=utf-8"),
+                ("content-length", "\(body.utf8.count)"),
+            ])
+            let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+            context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
+                promise: nil)
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+        }
+        context.fireErrorCaught(error)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch Self.unwrapOutboundIn(data) {
+        case .head(let head) where head.status.code < 200:
+            break
+        case .head:
+            self.responseInProgress = true
+        case .body:
+            break
+        case .end:
+            self.responseInProgress = false
+        }
+        context.write(data, promise: promise)
+    }
+}
+
+@available(*, unavailable)
+extension ClientProtocolErrorHandler: Sendable {}
