@@ -20,7 +20,8 @@ final class TestCluster {
     private(set) var adminPort = 0
     private var stopped = false
 
-    /// Starts `backendCount` demo apps and waits until each one listens.
+    /// Starts `backendCount` demo apps (none is fine: the test brings its own backends) and waits until each
+    /// one listens.
     init(label: String, backendCount: Int = 3) throws {
         let environment = ProcessInfo.processInfo.environment
         let root =
@@ -29,8 +30,8 @@ final class TestCluster {
         self.logDirectory = root.appendingPathComponent("\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
 
         let demoApp = try BinaryLocator.path(of: "demo-app")
-        for index in 1...backendCount {
-            let name = "web\(index)"
+        for index in 0..<backendCount {
+            let name = "web\(index + 1)"
             let port = try FreePort.next()
             let process = try ManagedProcess(
                 name: name,
