@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 
-/// No session ID and no cookie value reaches the log, at trace level with the access log on, in either format.
-@Suite("proxy: logs keep secrets out")
+/// No session ID and no cookie value reaches the log (at trace level with the access log on, in either format),
+/// the metrics, the admin listener's backend list, or the proxy's own error answers.
+@Suite("proxy: logs, metrics and errors keep secrets out")
 struct LogSecrecyTests {
-    @Test("trace level + access log: no session ID, cookie value, path parameter or query value in the log",
+    @Test("trace level + access log: no session ID, cookie value, path parameter or query value in the log, the metrics or an error",
         arguments: ["text", "json"])
     func noSecretInTheLog(format: String) throws {
         let cluster = try TestCluster.withProxy(
@@ -54,11 +55,37 @@ struct LogSecrecyTests {
         ])
         #expect(issued.count >= 4, "the backends issued \(issued.count) session cookies")
 
+        // Refused requests carrying a session cookie: the error answers do not echo it.
+        var answers = ""
+        for bad in [
+            "GET / HTTP/1.1\r\nHost: app\r\nCookie: JSESSIONID=SECRETREFUSED1\r\nX-Fold: a\r\n b\r\n\r\n",
+            "GET / HTTP/1.1\r\nCookie: JSESSIONID=SECRETREFUSED2\r\n\r\n",
+            "GET /?token=SECRETREFUSED3 HTTP/1.1\r\nHost: app\r\nCookie: JSESSIONID=\(String(repeating: "S", count: 9000))\r\n\r\n",
+        ] {
+            let (answer, connection) = try RawRequest.send(bad, to: cluster.proxyPort)
+            connection.close()
+            #expect(answer.status == 400 || answer.status == 431)
+            answers += answer.response.map { "\($0.headers) \($0.text)" } ?? ""
+        }
+        // The two refused after their head was read (no Host; Cookie over its limit) are in the access log; the one
+        // the decoder refused never became a request.
+        requests += 2
+        secrets.formUnion(["SECRETREFUSED1", "SECRETREFUSED2", "SECRETREFUSED3", String(repeating: "S", count: 40)])
+
+        // What the admin listener shows: metrics and the backend list.
+        let admin = HTTPTestClient(port: cluster.adminPort, usesCookies: false)
+        let metrics = try admin.get("/metrics").text
+        let backends = try admin.get("/backends").text
+        #expect(metrics.contains("sticky_requests_total"))
+
         proxy.send(signal: SIGTERM)
         #expect(try proxy.waitForExit(timeout: .seconds(60)) == 0)
         let log = proxy.standardError + proxy.standardOutput
-        for secret in secrets.sorted() where log.contains(secret) {
-            Issue.record("the log contains \(secret.debugDescription)")
+        for (place, text) in [("log", log), ("metrics", metrics), ("backend list", backends), ("error answers", answers)]
+        {
+            for secret in secrets.sorted() where text.contains(secret) {
+                Issue.record("the \(place) contains \(secret.debugDescription)")
+            }
         }
 
         // The log was really on: one access line per request, the sanitized paths among them.
