@@ -301,17 +301,15 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         keepAlive: Bool,
         context: ChannelHandlerContext
     ) {
-        let body = "\(status.code) \(status.reasonPhrase)\n"
-        var headers = HTTPHeaders([
-            ("content-type", "text/plain; charset=utf-8"),
-            ("content-length", "\(body.utf8.count)"),
-        ])
-        headers.add(contentsOf: extraHeaders)
-        if !keepAlive { headers.add(name: "connection", value: "close") }
-        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))),
-            promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
-            promise: nil)
+        let answer = ProxyAnswer.parts(
+            status,
+            version: version,
+            keepAlive: keepAlive,
+            extraHeaders: extraHeaders,
+            allocator: context.channel.allocator
+        )
+        context.write(Self.wrapOutboundOut(.head(answer.head)), promise: nil)
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
         self.endResponse(keepAlive: keepAlive, context: context)
     }
 }

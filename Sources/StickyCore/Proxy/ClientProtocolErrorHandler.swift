@@ -29,17 +29,13 @@ extension ClientProtocolErrorHandler {
             return
         }
         if !self.responseInProgress {
-            let status = Self.status(for: error)
-            let body = "\(status.code) \(status.reasonPhrase)\n"
-            let headers = HTTPHeaders([
-                ("connection", "close"),
-                ("content-type", "text/plain; charset=utf-8"),
-                ("content-length", "\(body.utf8.count)"),
-            ])
-            let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
-            context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
-                promise: nil)
+            let answer = ProxyAnswer.parts(
+                Self.status(for: error),
+                keepAlive: false,
+                allocator: context.channel.allocator
+            )
+            context.write(Self.wrapOutboundOut(.head(answer.head)), promise: nil)
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
             context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
         }
         context.fireErrorCaught(error)

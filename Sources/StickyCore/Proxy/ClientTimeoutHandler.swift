@@ -60,17 +60,9 @@ final class ClientTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler 
             context.close(promise: nil)
             return
         }
-        let status = HTTPResponseStatus.requestTimeout
-        let body = "\(status.code) \(status.reasonPhrase)\n"
-        let headers = HTTPHeaders([
-            ("connection", "close"),
-            ("content-type", "text/plain; charset=utf-8"),
-            ("content-length", "\(body.utf8.count)"),
-        ])
-        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
-            promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
-            promise: nil)
+        let answer = ProxyAnswer.parts(.requestTimeout, keepAlive: false, allocator: context.channel.allocator)
+        context.write(Self.wrapOutboundOut(.head(answer.head)), promise: nil)
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
