@@ -132,6 +132,24 @@ struct HostileClientTests {
         try Self.expectServesNormally(cluster, backend: backend)
     }
 
+    @Test("a request refused while its body is still coming still gets its answer, not a reset")
+    func refusedUploadGetsItsAnswer() throws {
+        let backend = try ScriptedBackend(response: Self.okResponse)
+        defer { backend.stop() }
+        let cluster = try Self.proxy(in: "refused-upload", before: backend, environment: ["STICKY_MAX_COOKIE_BYTES": "512"])
+        defer { cluster.stop() }
+
+        let connection = BufferedSocket(try TCPSocket(port: cluster.proxyPort, timeout: .seconds(20)))
+        defer { connection.close() }
+        let body = [UInt8](repeating: UInt8(ascii: "u"), count: 8 << 20)
+        let head = "POST /upload HTTP/1.1\r\nHost: app\r\nCookie: a=\(String(repeating: "c", count: 600))\r\n"
+            + "Content-Length: \(body.count)\r\n\r\n"
+        let answer = try RawRequest.send(Array(head.utf8) + body, on: connection)
+        #expect(answer.status == 431, "\(cluster.diagnostics())")
+        #expect(backend.current.requests == 0)
+        try Self.expectServesNormally(cluster, backend: backend)
+    }
+
     @Test("a head just within every limit is served")
     func headWithinTheLimitsIsServed() throws {
         let backend = try ScriptedBackend(response: Self.okResponse)
