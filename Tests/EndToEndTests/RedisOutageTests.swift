@@ -101,13 +101,7 @@ struct RedisOutageTests {
         #expect(health.status == 200, "/healthz: \(health.status) \(health.text)")
 
         let browser = cluster.browser()
-        var statuses: [Int: Int] = [:]
-        for _ in 0..<10 {
-            statuses[try browser.get("/", via: cluster.a).status, default: 0] += 1
-            let fresh = cluster.a.client()
-            statuses[try fresh.get("/").status, default: 0] += 1
-            fresh.close()
-        }
+        let statuses = try browser.statusCounts(rounds: 10, via: cluster.a)
         #expect(statuses == [200: 20], "with no Redis: \(statuses)\n\(cluster.diagnostics())")
 
         var readiness: HTTPTestResponse?

@@ -22,6 +22,19 @@ final class SessionBrowser {
     }
 
     /// The connection to `replica`, opened now (so that a request can go out at a chosen moment).
+    /// Statuses of `rounds` pairs of requests through `replica`: one in this browser's session, one on a fresh
+    /// connection without cookies. For outages: every one of them should still be 200.
+    func statusCounts(rounds: Int, via replica: ProxyReplica) throws -> [Int: Int] {
+        var statuses: [Int: Int] = [:]
+        for _ in 0..<rounds {
+            statuses[try self.get("/", via: replica).status, default: 0] += 1
+            let fresh = replica.client()
+            statuses[try fresh.get("/").status, default: 0] += 1
+            fresh.close()
+        }
+        return statuses
+    }
+
     func client(of replica: ProxyReplica) -> HTTPTestClient {
         guard let client = self.clients[replica.name] else {
             preconditionFailure("no replica \(replica.name) in this browser")
