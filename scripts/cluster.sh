@@ -19,6 +19,7 @@ case "${1:-}" in
 esac
 
 log() { printf 'cluster: %s\n' "$*" >&2; }
+source scripts/lib/ports.sh
 
 for tool in redis-server curl python3; do
     command -v "$tool" >/dev/null || { log "$tool is not on PATH (apt-get install redis-server curl python3)"; exit 1; }
@@ -28,19 +29,6 @@ for executable in demo-app sticky-proxy; do
     [ -x "$BIN_DIR/$executable" ] || { log "$BIN_DIR/$executable is missing: run 'make build' first"; exit 1; }
 done
 
-# Free loopback ports, held together while they are picked so that they differ.
-free_ports() {
-    python3 -c '
-import socket, sys
-sockets = []
-while len(sockets) < int(sys.argv[1]):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    sockets.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in sockets))
-' "$1"
-}
-
 if [ -n "$SMOKE" ]; then
     read -r REDIS_PORT WEB1 WEB2 WEB3 PROXY_A PROXY_B ADMIN_A ADMIN_B < <(free_ports 8)
 else
@@ -48,7 +36,6 @@ else
     WEB1=9001 WEB2=9002 WEB3=9003 PROXY_A=8080 PROXY_B=8081 ADMIN_A=9090 ADMIN_B=9091
 fi
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for port in "$WEB1" "$WEB2" "$WEB3" "$PROXY_A" "$PROXY_B" "$ADMIN_A" "$ADMIN_B"; do
     if port_in_use "$port"; then
         log "something already listens on 127.0.0.1:$port"
@@ -81,16 +68,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-wait_for_port() { # name pid port
-    for _ in $(seq 1 400); do
-        kill -0 "$2" 2>/dev/null || { log "$1 exited before listening on $3"; return 1; }
-        port_in_use "$3" && return 0
-        sleep 0.05
-    done
-    log "$1 did not listen on $3 within 20 s"
-    return 1
-}
 
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$RUN_DIR" \
     --daemonize no --logfile "$RUN_DIR/redis.log" &

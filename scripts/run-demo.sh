@@ -12,7 +12,8 @@ for executable in demo-app sticky-proxy; do
     fi
 done
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+log() { printf 'run-demo: %s\n' "$*" >&2; }
+source scripts/lib/ports.sh
 for port in 9001 9002 9003 8080; do
     if port_in_use "$port"; then
         echo "run-demo: something already listens on 127.0.0.1:$port" >&2
@@ -37,19 +38,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-wait_for_port() { # pid port
-    for _ in $(seq 1 200); do
-        kill -0 "$1" 2>/dev/null || return 1
-        port_in_use "$2" && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 for index in 1 2 3; do
     "$BIN_DIR/demo-app" --name "web$index" --port "900$index" --host 127.0.0.1 &
     PIDS+=("$!")
-    wait_for_port "$!" "900$index" || { echo "run-demo: web$index did not start" >&2; exit 1; }
+    wait_for_port "web$index" "$!" "900$index" || exit 1
 done
 
 STICKY_LISTEN=127.0.0.1:8080 \
@@ -57,7 +49,7 @@ STICKY_LISTEN=127.0.0.1:8080 \
     STICKY_STORE=memory \
     "$BIN_DIR/sticky-proxy" &
 PIDS+=("$!")
-wait_for_port "$!" 8080 || { echo "run-demo: sticky-proxy did not start listening on 127.0.0.1:8080" >&2; exit 1; }
+wait_for_port sticky-proxy "$!" 8080 || exit 1
 
 cat <<'HELP'
 

@@ -14,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { printf 'test.sh: %s\n' "$*" >&2; }
+source scripts/lib/ports.sh
 
 RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/sticky-test.XXXXXX")"
 SERVER_PIDS=()
@@ -47,41 +48,14 @@ trap 'exit 143' TERM
 # 1. Packages: install only what is missing, without letting apt start the default services.
 bash scripts/install-packages.sh libhiredis-dev libmemcached-dev redis-server memcached pkg-config curl
 
-# 2. Three free loopback ports, held together while they are picked so that they differ.
-read -r REDIS_PORT MEMCACHED_PORT_1 MEMCACHED_PORT_2 < <(python3 -c '
-import socket
-sockets = []
-while len(sockets) < 3:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    if s.getsockname()[1] in (6379, 11211):
-        continue
-    sockets.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in sockets))
-')
-
-wait_for_port() { # name pid port
-    local name=$1 pid=$2 port=$3
-    for _ in $(seq 1 200); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            log "$name exited before listening on port $port:"
-            cat "$RUN_DIR/$name.log" >&2 || true
-            return 1
-        fi
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.05
-    done
-    log "$name did not listen on port $port within 10 s"
-    return 1
-}
+# 2. Three free loopback ports.
+read -r REDIS_PORT MEMCACHED_PORT_1 MEMCACHED_PORT_2 < <(free_ports 3)
 
 # 3. Throwaway servers: loopback only, nothing written to disk.
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$RUN_DIR" \
     --daemonize no --logfile "$RUN_DIR/redis.log" &
 SERVER_PIDS+=("$!")
-wait_for_port redis "$!" "$REDIS_PORT"
+wait_for_port redis "$!" "$REDIS_PORT" || { cat "$RUN_DIR/redis.log" >&2; exit 1; }
 
 memcached_user=()
 if [ "$(id -u)" -eq 0 ]; then
@@ -92,7 +66,8 @@ for port in "$MEMCACHED_PORT_1" "$MEMCACHED_PORT_2"; do
     memcached_index=$((memcached_index + 1))
     memcached -l 127.0.0.1 -p "$port" -U 0 -m 64 "${memcached_user[@]}" >"$RUN_DIR/memcached$memcached_index.log" 2>&1 &
     SERVER_PIDS+=("$!")
-    wait_for_port "memcached$memcached_index" "$!" "$port"
+    wait_for_port "memcached$memcached_index" "$!" "$port" ||
+        { cat "$RUN_DIR/memcached$memcached_index.log" >&2; exit 1; }
 done
 
 export STICKY_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
