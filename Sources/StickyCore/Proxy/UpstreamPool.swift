@@ -56,7 +56,7 @@ final class UpstreamPool {
         while reuseIdle, let connection = self.idle.popLast() {
             self.metrics?.idleChanged(by: -1)
             if connection.isOpen {
-                return self.eventLoop.makeSucceededFuture(Lease(connection: connection, reused: true))
+                return self.eventLoop.assumeIsolated().makeSucceededFuture(Lease(connection: connection, reused: true))
             }
         }
         if self.openCount < self.settings.maxConnections {
@@ -78,7 +78,7 @@ final class UpstreamPool {
         connection.setReadsPaused(false)
         if let waiter = self.waiters.popFirst() {
             waiter.timeout.cancel()
-            waiter.promise.succeed(Lease(connection: connection, reused: true))
+            waiter.promise.assumeIsolated().succeed(Lease(connection: connection, reused: true))
             return
         }
         self.idle.append(connection)
@@ -114,6 +114,7 @@ final class UpstreamPool {
                 }
             }
             .connect(to: self.backend.socketAddress)
+            .assumeIsolated()  // the bootstrap's group is this pool's loop: its callbacks run here
             .flatMapThrowing { channel in
                 let connection = try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self)
                 connection.onClose = { [weak self] closed in self?.forget(closed) }
@@ -123,6 +124,7 @@ final class UpstreamPool {
                 self?.connectFailed()
                 throw UpstreamError.connectFailed
             }
+            .nonisolated()
     }
 
     private func connectFailed() {
@@ -146,7 +148,13 @@ final class UpstreamPool {
     private func serveNextWaiter() {
         guard let waiter = self.waiters.popFirst() else { return }
         waiter.timeout.cancel()
-        self.connect().cascade(to: waiter.promise)
+        let promise = waiter.promise
+        self.connect().assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let lease): promise.assumeIsolated().succeed(lease)
+            case .failure(let error): promise.fail(error)
+            }
+        }
     }
 
     private func expireWaiter(_ promise: EventLoopPromise<Lease>) {
