@@ -100,11 +100,13 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         let future: EventLoopFuture<Void>
         switch write.operation {
         case .record(let mapping, let ttl):
+            self.runtime.noteWrite(mapping, for: write.key, lifetime: ttl, on: self.resources)
             future = self.runtime.store.set(write.key, to: mapping, ttl: ttl, deadline: deadline, on: eventLoop)
             if mapping.slides {
                 self.resources.noteFreshTTL(write.key, at: .now())
             }
         case .delete:
+            self.runtime.noteWrite(nil, for: write.key, lifetime: nil, on: self.resources)
             future = self.runtime.store.delete(write.key, deadline: deadline, on: eventLoop)
         }
         let logger = self.logger

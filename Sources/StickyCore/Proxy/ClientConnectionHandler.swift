@@ -69,11 +69,26 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             self.route(exchange, lookup: .noSession)
             return
         }
+        switch self.resources.cached(key) {
+        case .mapping(let mapping):
+            // A near-cache hit: routed at once, no store call, no future.
+            self.route(exchange, lookup: .found(mapping))
+            return
+        case .deleted:
+            // Logged out through this replica a moment ago, whatever the store says yet.
+            self.route(exchange, lookup: .absent)
+            return
+        case nil:
+            break
+        }
+        let generation = self.resources.nearCacheGeneration
         self.runtime.store.get(key, deadline: now + self.runtime.storeTimeout, on: context.eventLoop)
             .assumeIsolated()
             .whenComplete { result in
                 switch result {
-                case .success(.some(let mapping)): self.route(exchange, lookup: .found(mapping))
+                case .success(.some(let mapping)):
+                    self.resources.remember(mapping, for: key, since: generation)
+                    self.route(exchange, lookup: .found(mapping))
                 case .success(.none): self.route(exchange, lookup: .absent)
                 case .failure(let error):
                     self.logger.debug("store lookup failed", metadata: ["store.error": "\(error)"])
@@ -140,6 +155,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         )
         .assumeIsolated()
         .whenComplete { result in
+            if case .success(let winner) = result {
+                // What the store holds now, whoever wrote it.
+                self.runtime.noteWrite(winner, for: key, lifetime: nil, on: self.resources)
+            }
             guard exchange === self.exchange else { return }
             switch result {
             case .success(let winner):
