@@ -177,7 +177,6 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     private func complete(_ exchange: ProxyExchange, trailers: HTTPHeaders?) {
         guard let context else { return }
         exchange.responsePhase = .done
-        exchange.timeoutCheck?.cancel()
         exchange.stopCounting()
         self.exchange = nil
         if let upstream = exchange.upstream, let backend = exchange.backend {
@@ -211,7 +210,6 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     /// client connection when the response had already started.
     func upstreamFailed(_ exchange: ProxyExchange, error: any Error) {
         guard exchange === self.exchange else { return }
-        exchange.timeoutCheck?.cancel()
         if let upstream = exchange.upstream {
             upstream.delegate = nil
             upstream.close()
@@ -270,7 +268,6 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     ) {
         guard exchange === self.exchange, let context else { return }
         exchange.responsePhase = .done
-        exchange.timeoutCheck?.cancel()
         exchange.stopCounting()
         self.exchange = nil
         if let upstream = exchange.upstream {

@@ -19,6 +19,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     var context: ChannelHandlerContext?
     var exchange: ProxyExchange?
     private var clientReads = ReadGate()
+    /// Watches the backend of the exchange in flight for `STICKY_UPSTREAM_TIMEOUT`. One timer per connection, armed
+    /// when a request goes to a backend and not already armed, and re-armed from its own firing while an exchange
+    /// waits for its backend: scheduling and cancelling a timer for every request cost more than the rest of the
+    /// request's bookkeeping (the event loop's timer heap is searched linearly to cancel).
+    private var timeoutCheck: Scheduled<Void>?
     /// Set once the connection is closing or tunnelling: no more requests.
     var finished = false
 
@@ -253,7 +258,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             )
         }
         exchange.lastActivity = .now()
-        self.scheduleTimeoutCheck(exchange, after: self.runtime.upstreamTimeout)
+        if self.timeoutCheck == nil {
+            self.scheduleTimeoutCheck(after: self.runtime.upstreamTimeout)
+        }
         self.setClientReadsPaused(!upstream.isWritable)
     }
 
@@ -281,19 +288,29 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: timeouts
 
-    private func scheduleTimeoutCheck(_ exchange: ProxyExchange, after delay: TimeAmount) {
+    private func scheduleTimeoutCheck(after delay: TimeAmount) {
         guard let context else { return }
-        exchange.timeoutCheck?.cancel()
-        exchange.timeoutCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
-            self.checkTimeout(exchange)
+        self.timeoutCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            self.timeoutCheck = nil
+            self.checkTimeout()
         }
     }
 
-    private func checkTimeout(_ exchange: ProxyExchange) {
-        guard exchange === self.exchange, exchange.responsePhase != .done else { return }
+    /// The connection is done with HTTP (closed, or a tunnel now): no more checks.
+    func stopTimeoutCheck() {
+        self.timeoutCheck?.cancel()
+        self.timeoutCheck = nil
+    }
+
+    /// The timer fired: time out the exchange whose backend has been silent for the whole timeout, or check again
+    /// when it could be. With no request at a backend the timer stops; the next request arms it again.
+    private func checkTimeout() {
+        guard let exchange = self.exchange, exchange.headSent, exchange.upstream != nil,
+            exchange.responsePhase != .done
+        else { return }
         let idle = NIODeadline.now() - exchange.lastActivity
         if idle < self.runtime.upstreamTimeout {
-            self.scheduleTimeoutCheck(exchange, after: self.runtime.upstreamTimeout - idle)
+            self.scheduleTimeoutCheck(after: self.runtime.upstreamTimeout - idle)
             return
         }
         self.logger.warning(
@@ -358,10 +375,10 @@ extension ClientConnectionHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.finished = true
+        self.stopTimeoutCheck()
         if let exchange = self.exchange {
             self.exchange = nil
             exchange.stopCounting()
-            exchange.timeoutCheck?.cancel()
             if let upstream = exchange.upstream {
                 upstream.delegate = nil
                 upstream.close()
