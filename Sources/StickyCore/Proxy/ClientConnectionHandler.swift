@@ -202,7 +202,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// that refuses goes into its cooldown and the request is routed again without it.
     func connect(_ exchange: ProxyExchange, to backend: Backend, reuseIdle: Bool = true) {
         exchange.backend = backend
-        self.resources.pool(for: backend).lease(reuseIdle: reuseIdle).assumeIsolated().whenComplete { result in
+        let pool = self.resources.pool(for: backend)
+        if reuseIdle, let lease = pool.leaseIdle() {
+            self.attach(exchange, to: lease)
+            return
+        }
+        pool.lease(reuseIdle: reuseIdle).assumeIsolated().whenComplete { result in
             guard exchange === self.exchange, !self.finished else {
                 if case .success(let lease) = result {
                     self.resources.pool(for: backend).release(lease.connection)

@@ -47,6 +47,18 @@ final class UpstreamPool {
     /// Connections leased right now.
     var activeCount: Int { self.openCount - self.idle.count }
 
+    /// An idle connection that is still open, if there is one: the common case, without a future.
+    func leaseIdle() -> Lease? {
+        self.eventLoop.assertInEventLoop()
+        while let connection = self.idle.popLast() {
+            self.metrics?.idleChanged(by: -1)
+            if connection.isOpen {
+                return Lease(connection: connection, reused: true)
+            }
+        }
+        return nil
+    }
+
     /// An idle connection (unless `reuseIdle` is false), a new one, or the next one released.
     func lease(reuseIdle: Bool = true) -> EventLoopFuture<Lease> {
         self.eventLoop.assertInEventLoop()
@@ -102,7 +114,9 @@ final class UpstreamPool {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
-                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    // Read idleness only: an idle pooled connection reads nothing either, and watching writes too
+                    // would cost a promise and a callback for every write.
+                    try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try sync.addHandler(UpstreamConnection(backend: backend))
                 }
             }
