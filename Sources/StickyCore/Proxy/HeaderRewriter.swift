@@ -2,21 +2,49 @@ import NIOHTTP1
 
 /// Rewrites message heads as they cross the proxy: hop-by-hop headers out (RFC 9110 §7.6.1), forwarding
 /// headers in.
+///
+/// It runs twice per request, so it looks at each header once: a first pass classifies the names, and headers
+/// are removed in one more pass only when there is something to remove (a typical request has no hop-by-hop
+/// header; a typical response has `Connection` only).
 enum HeaderRewriter {
-    /// The hop-by-hop headers of RFC 9110 §7.6.1, plus the ones every proxy drops with them.
+    /// The hop-by-hop headers of RFC 9110 §7.6.1, plus the ones every proxy drops with them (lowercase).
     private static let hopByHop: [String] = [
         "connection", "proxy-connection", "keep-alive", "te", "transfer-encoding", "upgrade",
         "proxy-authenticate", "proxy-authorization",
     ]
 
+    /// Whether `name` equals `lowercase` (an ASCII name in lowercase), ignoring ASCII case.
+    static func matches(_ name: some StringProtocol, _ lowercase: String) -> Bool {
+        let lhs = name.utf8
+        let rhs = lowercase.utf8
+        guard lhs.count == rhs.count else { return false }
+        for (byte, expected) in zip(lhs, rhs) {
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            guard folded == expected else { return false }
+        }
+        return true
+    }
+
+    private static func isHopByHop(_ name: String) -> Bool {
+        Self.hopByHop.contains { Self.matches(name, $0) }
+    }
+
     /// Removes the hop-by-hop headers and every header that `Connection` names.
     static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        for token in headers[canonicalForm: "connection"] {
-            headers.remove(name: String(token))
+        guard headers.contains(where: { Self.isHopByHop($0.name) }) else { return }
+        let named = headers[canonicalForm: "connection"].map { $0.lowercased() }
+        var kept: [(String, String)] = []
+        kept.reserveCapacity(headers.count)
+        for (name, value) in headers
+        where !Self.isHopByHop(name) && !named.contains(where: { Self.matches(name, $0) }) {
+            kept.append((name, value))
         }
-        for name in Self.hopByHop {
-            headers.remove(name: name)
-        }
+        headers = HTTPHeaders(kept)
+    }
+
+    /// Whether the last `Transfer-Encoding` coding is `chunked`.
+    private static func isChunked(_ headers: HTTPHeaders) -> Bool {
+        headers[canonicalForm: "transfer-encoding"].last?.lowercased() == "chunked"
     }
 
     /// The head to send to a backend for a client's request.
@@ -27,22 +55,48 @@ enum HeaderRewriter {
         clientAddress: String?,
         upgrade: String?
     ) -> HTTPRequestHead {
+        // One pass over the names says which of the passes below are needed at all.
+        var hasHopByHop = false
+        var hasExpect = false
+        var hasForwardedFor = false
+        var hasForwardedProto = false
+        var hasForwardedHost = false
+        var host: String?
+        for (name, value) in head.headers {
+            if Self.isHopByHop(name) {
+                hasHopByHop = true
+            } else if Self.matches(name, "host") {
+                host = host ?? value
+            } else if Self.matches(name, "expect") {
+                hasExpect = true
+            } else if Self.matches(name, "x-forwarded-for") {
+                hasForwardedFor = true
+            } else if Self.matches(name, "x-forwarded-proto") {
+                hasForwardedProto = true
+            } else if Self.matches(name, "x-forwarded-host") {
+                hasForwardedHost = true
+            }
+        }
         var headers = head.headers
-        let isChunked = headers[canonicalForm: "transfer-encoding"].last?.lowercased() == "chunked"
-        Self.removeHopByHop(&headers)
-        // The proxy answers `Expect: 100-continue` itself once a backend is connected.
-        headers.remove(name: "expect")
-        if isChunked, !headers.contains(name: "content-length") {
-            headers.add(name: "transfer-encoding", value: "chunked")
+        if hasHopByHop {
+            let isChunked = Self.isChunked(headers)
+            Self.removeHopByHop(&headers)
+            if isChunked, !headers.contains(name: "content-length") {
+                headers.add(name: "transfer-encoding", value: "chunked")
+            }
+        }
+        if hasExpect {
+            // The proxy answers `Expect: 100-continue` itself once a backend is connected.
+            headers.remove(name: "expect")
         }
         if let upgrade {
             headers.add(name: "connection", value: "upgrade")
             headers.add(name: "upgrade", value: upgrade)
         }
-        Self.append(&headers, name: "x-forwarded-for", value: clientAddress ?? "unknown")
-        Self.append(&headers, name: "x-forwarded-proto", value: "http")
-        if let host = head.headers.first(name: "host") {
-            Self.append(&headers, name: "x-forwarded-host", value: host)
+        Self.append(&headers, name: "x-forwarded-for", value: clientAddress ?? "unknown", present: hasForwardedFor)
+        Self.append(&headers, name: "x-forwarded-proto", value: "http", present: hasForwardedProto)
+        if let host {
+            Self.append(&headers, name: "x-forwarded-host", value: host, present: hasForwardedHost)
         }
         return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
     }
@@ -57,9 +111,12 @@ enum HeaderRewriter {
     ) -> HTTPResponseHead {
         var headers = head.headers
         let isUpgrade = head.status == .switchingProtocols
-        let upgrade = headers.first(name: "upgrade")
-        let isChunked = headers[canonicalForm: "transfer-encoding"].last?.lowercased() == "chunked"
-        Self.removeHopByHop(&headers)
+        let upgrade = isUpgrade ? headers.first(name: "upgrade") : nil
+        var isChunked = false
+        if headers.contains(where: { Self.isHopByHop($0.name) }) {
+            isChunked = Self.isChunked(headers)
+            Self.removeHopByHop(&headers)
+        }
         if isUpgrade, let upgrade {
             headers.add(name: "connection", value: "upgrade")
             headers.add(name: "upgrade", value: upgrade)
@@ -74,12 +131,12 @@ enum HeaderRewriter {
         return HTTPResponseHead(version: requestVersion, status: head.status, headers: headers)
     }
 
-    private static func append(_ headers: inout HTTPHeaders, name: String, value: String) {
-        let existing = headers[name]
-        if existing.isEmpty {
+    /// Adds `name: value`, or appends `value` to the list the header already holds (`present`).
+    private static func append(_ headers: inout HTTPHeaders, name: String, value: String, present: Bool) {
+        guard present else {
             headers.add(name: name, value: value)
-        } else {
-            headers.replaceOrAdd(name: name, value: (existing + [value]).joined(separator: ", "))
+            return
         }
+        headers.replaceOrAdd(name: name, value: (headers[name] + [value]).joined(separator: ", "))
     }
 }
