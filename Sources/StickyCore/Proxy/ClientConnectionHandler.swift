@@ -26,6 +26,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var timeoutCheck: Scheduled<Void>?
     /// Set once the connection is closing or tunnelling: no more requests.
     var finished = false
+    /// The client's IP address as text for `X-Forwarded-For`, formatted at the first request (`inet_ntop` and a
+    /// look-up of the channel's address cost more than the rest of the header rewrite) and kept for the connection.
+    private var clientAddress: String?
+    private var clientAddressKnown = false
 
     init(runtime: ProxyRuntime, resources: LoopResources) {
         self.runtime = runtime
@@ -50,11 +54,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         let upgrade = Self.upgradeToken(of: head)
         let session = self.runtime.extractor.session(cookieHeaders: head.headers["cookie"], target: head.uri)
         let key = session.map { self.runtime.keys.key(for: $0) }
-        let upstreamHead = HeaderRewriter.upstreamRequest(
-            head,
-            clientAddress: context.channel.remoteAddress?.ipAddress,
-            upgrade: upgrade
-        )
+        if !self.clientAddressKnown {
+            self.clientAddress = context.channel.remoteAddress?.ipAddress
+            self.clientAddressKnown = true
+        }
+        let clientAddress = self.clientAddress
+        let upstreamHead = HeaderRewriter.upstreamRequest(head, clientAddress: clientAddress, upgrade: upgrade)
         let exchange = ProxyExchange(
             requestHead: head,
             upstreamHead: upstreamHead,
