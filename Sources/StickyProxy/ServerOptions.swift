@@ -123,6 +123,12 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .setting(.adminToken), help: .setting(.adminToken, valueName: "token"))
     var adminToken: String?
 
+    @Option(name: .setting(.nearCacheSize), help: .setting(.nearCacheSize, valueName: "count"))
+    var nearCacheSize: String?
+
+    @Option(name: .setting(.nearCacheTTLMilliseconds), help: .setting(.nearCacheTTLMilliseconds, valueName: "ms"))
+    var nearCacheTTLMilliseconds: String?
+
     /// The flags given, for ``ProxyConfiguration/load(arguments:environment:)``.
     var values: CLIValues {
         CLIValues(
@@ -163,7 +169,9 @@ struct ServerOptions: ParsableArguments {
             logFormat: logFormat,
             accessLog: accessLog,
             shutdownTimeout: shutdownTimeout,
-            adminToken: adminToken
+            adminToken: adminToken,
+            nearCacheSize: nearCacheSize,
+            nearCacheTTLMilliseconds: nearCacheTTLMilliseconds
         )
     }
 }

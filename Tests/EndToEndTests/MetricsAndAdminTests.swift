@@ -13,8 +13,12 @@ struct MetricsAndAdminTests {
 
     @Test("counters, histograms and gauges follow the traffic; no cookie value in any label")
     func metricsFollowTheTraffic() throws {
-        // A cooldown far longer than the test, so that web3 stays down once it refused.
-        let cluster = try TestCluster.withProxy(label: "metrics", environment: ["STICKY_BACKEND_COOLDOWN": "600", "STICKY_HEALTH_FALL": "1"])
+        // A cooldown far longer than the test, so that web3 stays down once it refused. No near-cache, so that every
+        // sticky request asks the store and the store metrics count them all.
+        let cluster = try TestCluster.withProxy(
+            label: "metrics",
+            environment: ["STICKY_BACKEND_COOLDOWN": "600", "STICKY_HEALTH_FALL": "1", "STICKY_NEAR_CACHE_SIZE": "0"]
+        )
         defer { cluster.stop() }
 
         // Six sessions of three requests: the first of each is `new` and records a mapping, the others are sticky.

@@ -52,8 +52,14 @@ struct SharedRedisStoreTests {
         #expect(removal != nil, "key \(key) still in Redis 15 s after the logout\n\(cluster.diagnostics())")
         print("redis logout: key gone \(removal?.secondsText ?? "never") after the logout response")
 
-        // A has no stale copy: the old ID is unknown, so it is balanced and gets a new session each time.
+        // A may still hold the mapping in its near-cache, for up to STICKY_NEAR_CACHE_TTL_MS (1 s); after that A has
+        // no stale copy: the old ID is unknown, so it is balanced and gets a new session each time.
         let replayer = cluster.a.client(usesCookies: false)
+        let forgotten = try Waiting.until {
+            try replayer.get("/", headers: [("Cookie", "connect.sid=\(sessionID)")]).backend != owner
+        }
+        #expect(forgotten != nil, "A still routes the logged-out ID to \(owner) 15 s after the logout")
+        print("redis logout: A stopped routing the old ID to its backend \(forgotten?.secondsText ?? "never") later")
         var seen: [String: Int] = [:]
         for _ in 0..<30 {
             let response = try replayer.get("/", headers: [("Cookie", "connect.sid=\(sessionID)")])

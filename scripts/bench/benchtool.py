@@ -5,6 +5,9 @@
   learn PORT OUT [--count N]    start N sessions through GET /login; OUT gets "COOKIE BACKEND" lines
   check PORT COOKIES            replay a sample of the sessions; report how many reached their backend
   idle PORT PID [--count N]     hold N idle keep-alive client connections; report the RSS of PID
+  load PORT COOKIES [--requests N] [--connections C]
+                                exactly N requests (GET / rotating over the sessions) over C keep-alive
+                                connections, one in flight on each (scripts/bench/profile.sh)
   redis PORT                    used_memory, dbsize and MEMORY USAGE of one sticky: key
   memcached PORT                stats and stats slabs
   status PID                    VmHWM and VmRSS of a process
@@ -228,6 +231,42 @@ def cmd_idle(args):
         count = limit - 100
     result = asyncio.run(idle(port, pid, count, cookies))
     print(json.dumps(result))
+
+
+# --------------------------------------------------------------------------------------------- load
+
+async def load(port, cookies, requests, conns):
+    per_conn = [requests // conns + (1 if i < requests % conns else 0) for i in range(conns)]
+    prebuilt = [request_bytes("/", c) for c in cookies] or [request_bytes("/")]
+    failures = []
+
+    async def worker(index, n):
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            for i in range(n):
+                writer.write(prebuilt[(index + i * conns) % len(prebuilt)])
+                status, _, _ = await read_response(reader)
+                if status != 200:
+                    failures.append(status)
+        finally:
+            writer.close()
+
+    start = time.monotonic()
+    await asyncio.gather(*(worker(i, n) for i, n in enumerate(per_conn) if n))
+    return failures, time.monotonic() - start
+
+
+def cmd_load(args):
+    port, path = int(args[0]), args[1]
+    requests = int(args[args.index("--requests") + 1]) if "--requests" in args else 10000
+    conns = int(args[args.index("--connections") + 1]) if "--connections" in args else 16
+    with open(path) as f:
+        cookies = [line.split()[0] for line in f if line.strip()]
+    failures, seconds = asyncio.run(load(port, cookies, requests, conns))
+    print(json.dumps({"requests": requests, "non_200": len(failures), "seconds": round(seconds, 2),
+                      "rps": round(requests / seconds, 1)}))
+    if failures:
+        sys.exit(1)
 
 
 # ----------------------------------------------------------------------------------- store servers
@@ -523,7 +562,7 @@ def cmd_report(args):
                     f"{r['p99'] / 1000:.3f} {(r['hwm'] or 0) / (1 << 20):.1f} {r['cpu_us'] + (r['store_us'] or 0):.1f}\n")
 
 
-COMMANDS = {"ports": cmd_ports, "learn": cmd_learn, "check": cmd_check, "idle": cmd_idle, "redis": cmd_redis,
+COMMANDS = {"ports": cmd_ports, "learn": cmd_learn, "check": cmd_check, "idle": cmd_idle, "load": cmd_load, "redis": cmd_redis,
             "memcached": cmd_memcached, "status": cmd_status, "summary": cmd_summary, "measure": cmd_measure, "report": cmd_report}
 
 if __name__ == "__main__":

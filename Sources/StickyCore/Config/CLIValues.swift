@@ -46,6 +46,8 @@ public struct CLIValues: Hashable, Sendable {
     public var accessLog: String?
     public var shutdownTimeout: String?
     public var adminToken: String?
+    public var nearCacheSize: String?
+    public var nearCacheTTLMilliseconds: String?
 
     public init(
         listen: String? = nil,
@@ -85,7 +87,9 @@ public struct CLIValues: Hashable, Sendable {
         logFormat: String? = nil,
         accessLog: String? = nil,
         shutdownTimeout: String? = nil,
-        adminToken: String? = nil
+        adminToken: String? = nil,
+        nearCacheSize: String? = nil,
+        nearCacheTTLMilliseconds: String? = nil
     ) {
         self.listen = listen
         self.backends = backends
@@ -125,6 +129,8 @@ public struct CLIValues: Hashable, Sendable {
         self.accessLog = accessLog
         self.shutdownTimeout = shutdownTimeout
         self.adminToken = adminToken
+        self.nearCacheSize = nearCacheSize
+        self.nearCacheTTLMilliseconds = nearCacheTTLMilliseconds
     }
 
     /// What was given for `setting`: a string, a list of strings, or `nil` when the flag was absent.
@@ -170,6 +176,8 @@ public struct CLIValues: Hashable, Sendable {
         case .accessLog: single(accessLog)
         case .shutdownTimeout: single(shutdownTimeout)
         case .adminToken: single(adminToken)
+        case .nearCacheSize: single(nearCacheSize)
+        case .nearCacheTTLMilliseconds: single(nearCacheTTLMilliseconds)
         }
     }
 

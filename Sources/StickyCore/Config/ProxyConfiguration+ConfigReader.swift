@@ -161,6 +161,16 @@ extension ProxyConfiguration {
         if let value = try settings.value(of: .adminToken) {
             adminToken = try value.parsed(SettingParsers.adminToken)
         }
+        if let value = try settings.value(of: .nearCacheSize) {
+            nearCacheSize = try value.parsed { (text) throws(SettingProblem) in
+                try SettingParsers.wholeNumber(text, of: .none, in: 0...Int.max)
+            }
+        }
+        if let value = try settings.value(of: .nearCacheTTLMilliseconds) {
+            nearCacheTTL = try value.parsed { (text) throws(SettingProblem) in
+                .milliseconds(try SettingParsers.wholeNumber(text, of: .milliseconds, in: Self.nearCacheTTLRange))
+            }
+        }
     }
 
     /// How many checks `STICKY_HEALTH_RISE` and `STICKY_HEALTH_FALL` may ask for.
@@ -174,6 +184,9 @@ extension ProxyConfiguration {
 
     /// How many event loops `STICKY_THREADS` may ask for.
     static let threadRange = 1...256
+
+    /// The milliseconds `STICKY_NEAR_CACHE_TTL_MS` may ask for: up to an hour (a near-cache is meant to be short).
+    static let nearCacheTTLRange = 0...3_600_000
 
     private static func backends(from list: SettingsReader.List) throws(ConfigurationError) -> [BackendDefinition] {
         var backends: [BackendDefinition] = []

@@ -74,6 +74,10 @@ public struct ProxyConfiguration: Equatable, Sendable {
     public var adminToken: String? = nil
     /// `STICKY_SHUTDOWN_TIMEOUT`: how long requests in flight may take to finish after SIGTERM/SIGINT.
     public var shutdownTimeout: Duration = .seconds(30)
+    /// `STICKY_NEAR_CACHE_SIZE`: entries of each event loop's near-cache; 0 disables it.
+    public var nearCacheSize: Int = 10_000
+    /// `STICKY_NEAR_CACHE_TTL_MS`: how long a near-cache entry is trusted; zero disables the near-cache.
+    public var nearCacheTTL: Duration = .milliseconds(1000)
 
     public init() {}
 }

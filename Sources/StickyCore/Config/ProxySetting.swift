@@ -42,6 +42,8 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
     case accessLog = "access_log"
     case shutdownTimeout = "shutdown_timeout"
     case adminToken = "admin_token"
+    case nearCacheSize = "near_cache_size"
+    case nearCacheTTLMilliseconds = "near_cache_ttl_ms"
 
     /// The key in the YAML file, and the swift-configuration key: `default_ttl`.
     public var fileKey: String { rawValue }
@@ -112,6 +114,8 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .accessLog: "One log line per request (on), or none (off)."
         case .shutdownTimeout: "Seconds requests in flight may take to finish after SIGTERM before they are cut."
         case .adminToken: "Bearer token the mutating admin endpoints (drain, undrain) require."
+        case .nearCacheSize: "Mappings each event loop keeps in its near-cache in front of the store; 0 disables it."
+        case .nearCacheTTLMilliseconds: "Milliseconds a near-cache entry is trusted; 0 disables the near-cache."
         }
     }
 
@@ -156,6 +160,8 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .accessLog: "off"
         case .shutdownTimeout: "30"
         case .adminToken: nil
+        case .nearCacheSize: "10000"
+        case .nearCacheTTLMilliseconds: "1000"
         }
     }
 

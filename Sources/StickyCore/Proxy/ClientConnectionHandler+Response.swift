@@ -100,11 +100,13 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         let future: EventLoopFuture<Void>
         switch write.operation {
         case .record(let mapping, let ttl):
+            self.runtime.noteWrite(mapping, for: write.key, lifetime: ttl, on: self.resources)
             future = self.runtime.store.set(write.key, to: mapping, ttl: ttl, deadline: deadline, on: eventLoop)
             if mapping.slides {
                 self.resources.noteFreshTTL(write.key, at: .now())
             }
         case .delete:
+            self.runtime.noteWrite(nil, for: write.key, lifetime: nil, on: self.resources)
             future = self.runtime.store.delete(write.key, deadline: deadline, on: eventLoop)
         }
         let logger = self.logger
@@ -175,7 +177,6 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     private func complete(_ exchange: ProxyExchange, trailers: HTTPHeaders?) {
         guard let context else { return }
         exchange.responsePhase = .done
-        exchange.timeoutCheck?.cancel()
         exchange.stopCounting()
         self.exchange = nil
         if let upstream = exchange.upstream, let backend = exchange.backend {
@@ -209,7 +210,6 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     /// client connection when the response had already started.
     func upstreamFailed(_ exchange: ProxyExchange, error: any Error) {
         guard exchange === self.exchange else { return }
-        exchange.timeoutCheck?.cancel()
         if let upstream = exchange.upstream {
             upstream.delegate = nil
             upstream.close()
@@ -269,7 +269,6 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     ) {
         guard exchange === self.exchange, let context else { return }
         exchange.responsePhase = .done
-        exchange.timeoutCheck?.cancel()
         exchange.stopCounting()
         self.exchange = nil
         if let upstream = exchange.upstream {

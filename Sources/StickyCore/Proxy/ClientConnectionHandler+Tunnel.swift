@@ -8,7 +8,7 @@ extension ClientConnectionHandler {
     func startTunnel(_ exchange: ProxyExchange) {
         guard let context, let upstream = exchange.upstream, let upstreamChannel = upstream.channel else { return }
         exchange.responsePhase = .done
-        exchange.timeoutCheck?.cancel()
+        self.stopTimeoutCheck()
         exchange.stopCounting()
         self.exchange = nil
         self.finished = true

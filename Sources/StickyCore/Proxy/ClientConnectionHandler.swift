@@ -19,8 +19,17 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     var context: ChannelHandlerContext?
     var exchange: ProxyExchange?
     private var clientReads = ReadGate()
+    /// Watches the backend of the exchange in flight for `STICKY_UPSTREAM_TIMEOUT`. One timer per connection, armed
+    /// when a request goes to a backend and not already armed, and re-armed from its own firing while an exchange
+    /// waits for its backend: scheduling and cancelling a timer for every request cost more than the rest of the
+    /// request's bookkeeping (the event loop's timer heap is searched linearly to cancel).
+    private var timeoutCheck: Scheduled<Void>?
     /// Set once the connection is closing or tunnelling: no more requests.
     var finished = false
+    /// The client's IP address as text for `X-Forwarded-For`, formatted at the first request (`inet_ntop` and a
+    /// look-up of the channel's address cost more than the rest of the header rewrite) and kept for the connection.
+    private var clientAddress: String?
+    private var clientAddressKnown = false
 
     init(runtime: ProxyRuntime, resources: LoopResources) {
         self.runtime = runtime
@@ -45,11 +54,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         let upgrade = Self.upgradeToken(of: head)
         let session = self.runtime.extractor.session(cookieHeaders: head.headers["cookie"], target: head.uri)
         let key = session.map { self.runtime.keys.key(for: $0) }
-        let upstreamHead = HeaderRewriter.upstreamRequest(
-            head,
-            clientAddress: context.channel.remoteAddress?.ipAddress,
-            upgrade: upgrade
-        )
+        if !self.clientAddressKnown {
+            self.clientAddress = context.channel.remoteAddress?.ipAddress
+            self.clientAddressKnown = true
+        }
+        let clientAddress = self.clientAddress
+        let upstreamHead = HeaderRewriter.upstreamRequest(head, clientAddress: clientAddress, upgrade: upgrade)
         let exchange = ProxyExchange(
             requestHead: head,
             upstreamHead: upstreamHead,
@@ -69,11 +79,26 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             self.route(exchange, lookup: .noSession)
             return
         }
+        switch self.resources.cached(key) {
+        case .mapping(let mapping):
+            // A near-cache hit: routed at once, no store call, no future.
+            self.route(exchange, lookup: .found(mapping))
+            return
+        case .deleted:
+            // Logged out through this replica a moment ago, whatever the store says yet.
+            self.route(exchange, lookup: .absent)
+            return
+        case nil:
+            break
+        }
+        let generation = self.resources.nearCacheGeneration
         self.runtime.store.get(key, deadline: now + self.runtime.storeTimeout, on: context.eventLoop)
             .assumeIsolated()
             .whenComplete { result in
                 switch result {
-                case .success(.some(let mapping)): self.route(exchange, lookup: .found(mapping))
+                case .success(.some(let mapping)):
+                    self.resources.remember(mapping, for: key, since: generation)
+                    self.route(exchange, lookup: .found(mapping))
                 case .success(.none): self.route(exchange, lookup: .absent)
                 case .failure(let error):
                     self.logger.debug("store lookup failed", metadata: ["store.error": "\(error)"])
@@ -140,6 +165,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         )
         .assumeIsolated()
         .whenComplete { result in
+            if case .success(let winner) = result {
+                // What the store holds now, whoever wrote it.
+                self.runtime.noteWrite(winner, for: key, lifetime: nil, on: self.resources)
+            }
             guard exchange === self.exchange else { return }
             switch result {
             case .success(let winner):
@@ -178,7 +207,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// that refuses goes into its cooldown and the request is routed again without it.
     func connect(_ exchange: ProxyExchange, to backend: Backend, reuseIdle: Bool = true) {
         exchange.backend = backend
-        self.resources.pool(for: backend).lease(reuseIdle: reuseIdle).assumeIsolated().whenComplete { result in
+        let pool = self.resources.pool(for: backend)
+        if reuseIdle, let lease = pool.leaseIdle() {
+            self.attach(exchange, to: lease)
+            return
+        }
+        pool.lease(reuseIdle: reuseIdle).assumeIsolated().whenComplete { result in
             guard exchange === self.exchange, !self.finished else {
                 if case .success(let lease) = result {
                     self.resources.pool(for: backend).release(lease.connection)
@@ -234,7 +268,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             )
         }
         exchange.lastActivity = .now()
-        self.scheduleTimeoutCheck(exchange, after: self.runtime.upstreamTimeout)
+        if self.timeoutCheck == nil {
+            self.scheduleTimeoutCheck(after: self.runtime.upstreamTimeout)
+        }
         self.setClientReadsPaused(!upstream.isWritable)
     }
 
@@ -262,19 +298,29 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: timeouts
 
-    private func scheduleTimeoutCheck(_ exchange: ProxyExchange, after delay: TimeAmount) {
+    private func scheduleTimeoutCheck(after delay: TimeAmount) {
         guard let context else { return }
-        exchange.timeoutCheck?.cancel()
-        exchange.timeoutCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
-            self.checkTimeout(exchange)
+        self.timeoutCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            self.timeoutCheck = nil
+            self.checkTimeout()
         }
     }
 
-    private func checkTimeout(_ exchange: ProxyExchange) {
-        guard exchange === self.exchange, exchange.responsePhase != .done else { return }
+    /// The connection is done with HTTP (closed, or a tunnel now): no more checks.
+    func stopTimeoutCheck() {
+        self.timeoutCheck?.cancel()
+        self.timeoutCheck = nil
+    }
+
+    /// The timer fired: time out the exchange whose backend has been silent for the whole timeout, or check again
+    /// when it could be. With no request at a backend the timer stops; the next request arms it again.
+    private func checkTimeout() {
+        guard let exchange = self.exchange, exchange.headSent, exchange.upstream != nil,
+            exchange.responsePhase != .done
+        else { return }
         let idle = NIODeadline.now() - exchange.lastActivity
         if idle < self.runtime.upstreamTimeout {
-            self.scheduleTimeoutCheck(exchange, after: self.runtime.upstreamTimeout - idle)
+            self.scheduleTimeoutCheck(after: self.runtime.upstreamTimeout - idle)
             return
         }
         self.logger.warning(
@@ -339,10 +385,10 @@ extension ClientConnectionHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.finished = true
+        self.stopTimeoutCheck()
         if let exchange = self.exchange {
             self.exchange = nil
             exchange.stopCounting()
-            exchange.timeoutCheck?.cancel()
             if let upstream = exchange.upstream {
                 upstream.delegate = nil
                 upstream.close()

@@ -2,21 +2,139 @@ import NIOHTTP1
 
 /// Rewrites message heads as they cross the proxy: hop-by-hop headers out (RFC 9110 §7.6.1), forwarding
 /// headers in.
+///
+/// It runs on both heads of every request, so it walks the headers as few times as it can: one pass classifies the
+/// names (by length first, so most are rejected at once), and only a head that carries hop-by-hop headers is
+/// filtered, in one more pass. Names compare as ASCII, case-insensitively, byte by byte, with no lowercased copies.
 enum HeaderRewriter {
-    /// The hop-by-hop headers of RFC 9110 §7.6.1, plus the ones every proxy drops with them.
-    private static let hopByHop: [String] = [
-        "connection", "proxy-connection", "keep-alive", "te", "transfer-encoding", "upgrade",
-        "proxy-authenticate", "proxy-authorization",
-    ]
+    /// The header names the rewriter cares about.
+    private enum Name {
+        case connection, otherHopByHop, transferEncoding, host, expect, forwardedFor, forwardedProto, forwardedHost
+
+        /// The hop-by-hop headers of RFC 9110 §7.6.1, plus the ones every proxy drops with them.
+        var isHopByHop: Bool {
+            self == .connection || self == .otherHopByHop || self == .transferEncoding
+        }
+    }
+
+    private static func classify(_ name: String) -> Name? {
+        var name = name
+        return name.withUTF8 { Self.classify($0) }
+    }
+
+    private static func classify(_ name: UnsafeBufferPointer<UInt8>) -> Name? {
+        switch name.count {
+        case 2: Self.matches(name, "te") ? .otherHopByHop : nil
+        case 4: Self.matches(name, "host") ? .host : nil
+        case 6: Self.matches(name, "expect") ? .expect : nil
+        case 7: Self.matches(name, "upgrade") ? .otherHopByHop : nil
+        case 10:
+            Self.matches(name, "connection")
+                ? .connection : Self.matches(name, "keep-alive") ? .otherHopByHop : nil
+        case 15: Self.matches(name, "x-forwarded-for") ? .forwardedFor : nil
+        case 16:
+            Self.matches(name, "proxy-connection")
+                ? .otherHopByHop : Self.matches(name, "x-forwarded-host") ? .forwardedHost : nil
+        case 17:
+            Self.matches(name, "transfer-encoding")
+                ? .transferEncoding : Self.matches(name, "x-forwarded-proto") ? .forwardedProto : nil
+        case 18: Self.matches(name, "proxy-authenticate") ? .otherHopByHop : nil
+        case 19: Self.matches(name, "proxy-authorization") ? .otherHopByHop : nil
+        default: nil
+        }
+    }
+
+    /// Whether `name` equals `lowercase` (ASCII, lowercase), ignoring ASCII case.
+    private static func matches(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
+        lowercase.withUTF8Buffer { Self.equalIgnoringCase(name, $0) }
+    }
+
+    private static func equalIgnoringCase(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for index in 0..<lhs.count where Self.folded(lhs[index]) != Self.folded(rhs[index]) {
+            return false
+        }
+        return true
+    }
+
+    private static func folded(_ byte: UInt8) -> UInt8 {
+        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+    }
+
+    /// What one pass over a head's headers found.
+    private struct Scan {
+        var hasHopByHop = false
+        /// The values of the `Connection` headers (each a comma-separated list of header names).
+        var connectionValues: [String] = []
+        /// The values of the `Transfer-Encoding` headers.
+        var transferEncodings: [String] = []
+        var host: String?
+        var hasExpect = false
+        var hasForwardedFor = false
+        var hasForwardedProto = false
+        var hasForwardedHost = false
+
+        init(_ headers: HTTPHeaders) {
+            for (name, value) in headers {
+                switch HeaderRewriter.classify(name) {
+                case .connection:
+                    self.hasHopByHop = true
+                    self.connectionValues.append(value)
+                case .otherHopByHop: self.hasHopByHop = true
+                case .transferEncoding:
+                    self.hasHopByHop = true
+                    self.transferEncodings.append(value)
+                case .host: self.host = self.host ?? value
+                case .expect: self.hasExpect = true
+                case .forwardedFor: self.hasForwardedFor = true
+                case .forwardedProto: self.hasForwardedProto = true
+                case .forwardedHost: self.hasForwardedHost = true
+                case nil: break
+                }
+            }
+        }
+
+        /// Whether the last transfer coding is `chunked`.
+        var isChunked: Bool {
+            var last: [UInt8]?
+            for value in self.transferEncodings {
+                HeaderRewriter.forEachListElement(of: value) { last = Array($0) }
+            }
+            return last.map { $0.withUnsafeBufferPointer { HeaderRewriter.matches($0, "chunked") } } ?? false
+        }
+    }
 
     /// Removes the hop-by-hop headers and every header that `Connection` names.
     static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        for token in headers[canonicalForm: "connection"] {
-            headers.remove(name: String(token))
+        let scan = Scan(headers)
+        if scan.hasHopByHop {
+            Self.removeHopByHop(&headers, scan: scan)
         }
-        for name in Self.hopByHop {
-            headers.remove(name: name)
+    }
+
+    private static func removeHopByHop(_ headers: inout HTTPHeaders, scan: Scan) {
+        // The header names that `Connection` lists, other than the hop-by-hop ones that go anyway (`keep-alive`).
+        var named: [[UInt8]] = []
+        for value in scan.connectionValues {
+            Self.forEachListElement(of: value) { token in
+                if Self.classify(token)?.isHopByHop != true {
+                    named.append(Array(token))
+                }
+            }
         }
+        var kept: [(String, String)] = []
+        kept.reserveCapacity(headers.count)
+        for (name, value) in headers where Self.classify(name)?.isHopByHop != true {
+            if !named.isEmpty {
+                var name = name
+                let listed = name.withUTF8 { bytes in
+                    named.contains { token in token.withUnsafeBufferPointer { Self.equalIgnoringCase(bytes, $0) } }
+                }
+                if listed { continue }
+            }
+            kept.append((name, value))
+        }
+        headers = HTTPHeaders(kept)
     }
 
     /// The head to send to a backend for a client's request.
@@ -27,22 +145,26 @@ enum HeaderRewriter {
         clientAddress: String?,
         upgrade: String?
     ) -> HTTPRequestHead {
+        let scan = Scan(head.headers)
         var headers = head.headers
-        let isChunked = headers[canonicalForm: "transfer-encoding"].last?.lowercased() == "chunked"
-        Self.removeHopByHop(&headers)
-        // The proxy answers `Expect: 100-continue` itself once a backend is connected.
-        headers.remove(name: "expect")
-        if isChunked, !headers.contains(name: "content-length") {
-            headers.add(name: "transfer-encoding", value: "chunked")
+        if scan.hasHopByHop {
+            Self.removeHopByHop(&headers, scan: scan)
+            if scan.isChunked, !headers.contains(name: "content-length") {
+                headers.add(name: "transfer-encoding", value: "chunked")
+            }
+        }
+        if scan.hasExpect {
+            // The proxy answers `Expect: 100-continue` itself once a backend is connected.
+            headers.remove(name: "expect")
         }
         if let upgrade {
             headers.add(name: "connection", value: "upgrade")
             headers.add(name: "upgrade", value: upgrade)
         }
-        Self.append(&headers, name: "x-forwarded-for", value: clientAddress ?? "unknown")
-        Self.append(&headers, name: "x-forwarded-proto", value: "http")
-        if let host = head.headers.first(name: "host") {
-            Self.append(&headers, name: "x-forwarded-host", value: host)
+        Self.append(&headers, name: "x-forwarded-for", value: clientAddress ?? "unknown", present: scan.hasForwardedFor)
+        Self.append(&headers, name: "x-forwarded-proto", value: "http", present: scan.hasForwardedProto)
+        if let host = scan.host {
+            Self.append(&headers, name: "x-forwarded-host", value: host, present: scan.hasForwardedHost)
         }
         return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
     }
@@ -55,11 +177,13 @@ enum HeaderRewriter {
         requestVersion: HTTPVersion,
         keepAlive: Bool
     ) -> HTTPResponseHead {
+        let scan = Scan(head.headers)
         var headers = head.headers
         let isUpgrade = head.status == .switchingProtocols
-        let upgrade = headers.first(name: "upgrade")
-        let isChunked = headers[canonicalForm: "transfer-encoding"].last?.lowercased() == "chunked"
-        Self.removeHopByHop(&headers)
+        let upgrade = isUpgrade ? headers.first(name: "upgrade") : nil
+        if scan.hasHopByHop {
+            Self.removeHopByHop(&headers, scan: scan)
+        }
         if isUpgrade, let upgrade {
             headers.add(name: "connection", value: "upgrade")
             headers.add(name: "upgrade", value: upgrade)
@@ -68,18 +192,45 @@ enum HeaderRewriter {
         } else if requestVersion == .http1_0 {
             headers.add(name: "connection", value: "keep-alive")
         }
-        if isChunked, !headers.contains(name: "content-length") {
+        if scan.isChunked, !headers.contains(name: "content-length") {
             headers.add(name: "transfer-encoding", value: "chunked")
         }
         return HTTPResponseHead(version: requestVersion, status: head.status, headers: headers)
     }
 
-    private static func append(_ headers: inout HTTPHeaders, name: String, value: String) {
-        let existing = headers[name]
-        if existing.isEmpty {
+    /// Adds `name: value`, or appends `value` to the list the header already holds (`present`).
+    private static func append(_ headers: inout HTTPHeaders, name: String, value: String, present: Bool) {
+        guard present else {
             headers.add(name: name, value: value)
-        } else {
-            headers.replaceOrAdd(name: name, value: (existing + [value]).joined(separator: ", "))
+            return
+        }
+        headers.replaceOrAdd(name: name, value: (headers[name] + [value]).joined(separator: ", "))
+    }
+}
+
+extension HeaderRewriter {
+    /// Calls `body` with each non-empty element of a comma-separated header value, without surrounding spaces or
+    /// tabs, as bytes (`keep-alive, Upgrade` gives `keep-alive` and `Upgrade`).
+    fileprivate static func forEachListElement(of value: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var value = value
+        value.withUTF8 { bytes in
+            var start = 0
+            while start <= bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
+                var first = start
+                var last = end
+                while first < last, bytes[first] == UInt8(ascii: " ") || bytes[first] == UInt8(ascii: "\t") {
+                    first += 1
+                }
+                while last > first, bytes[last - 1] == UInt8(ascii: " ") || bytes[last - 1] == UInt8(ascii: "\t") {
+                    last -= 1
+                }
+                if first < last {
+                    body(UnsafeBufferPointer(rebasing: bytes[first..<last]))
+                }
+                start = end + 1
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// What one event loop owns: its upstream pools and its refresh ledger.
+/// What one event loop owns: its upstream pools, its refresh ledger and its near-cache of store answers.
 ///
 /// Only ever touched on `eventLoop` (every method asserts it), which is what makes it safe to share the
 /// reference across threads without a lock.
@@ -14,19 +14,54 @@ final class LoopResources: @unchecked Sendable {
     private var retryBudget = RetryBudget()
     private var recentSessions: [String: RecentSessions] = [:]
     private let metrics: ProxyMetrics
+    /// Recent store answers and this replica's own writes, consulted before the store (`STICKY_NEAR_CACHE_*`).
+    private var nearCache: NearCache<ContinuousClock>
 
     init(
         eventLoop: any EventLoop,
         router: AffinityRouter,
         poolSettings: UpstreamPool.Settings,
         ledger: RefreshLedger,
-        metrics: ProxyMetrics
+        metrics: ProxyMetrics,
+        nearCache: NearCache<ContinuousClock>
     ) {
         self.eventLoop = eventLoop
         self.router = router
         self.poolSettings = poolSettings
         self.ledger = ledger
         self.metrics = metrics
+        self.nearCache = nearCache
+    }
+
+    // MARK: the near-cache
+
+    /// What the near-cache knows about `key`, if it learned it recently.
+    func cached(_ key: StoreKey) -> NearCache<ContinuousClock>.Entry? {
+        self.eventLoop.assertInEventLoop()
+        return self.nearCache.get(key)
+    }
+
+    /// Read before a store look-up, and handed back to ``remember(_:for:since:)`` with its answer.
+    var nearCacheGeneration: UInt64 {
+        self.eventLoop.assertInEventLoop()
+        return self.nearCache.generation
+    }
+
+    /// Keeps the store's answer for `key`, unless this replica wrote something since `generation`.
+    func remember(_ mapping: StoredMapping, for key: StoreKey, since generation: UInt64) {
+        self.eventLoop.assertInEventLoop()
+        self.nearCache.remember(mapping, for: key, ifUnchangedSince: generation)
+    }
+
+    /// This replica recorded `mapping` under `key` (`lifetime` `nil`: a claim, trusted for the cache's TTL) or, with
+    /// `mapping` `nil`, deleted it.
+    func noteWrite(_ mapping: StoredMapping?, for key: StoreKey, lifetime: Duration?) {
+        self.eventLoop.assertInEventLoop()
+        if let mapping {
+            self.nearCache.record(mapping, for: key, lifetime: lifetime ?? self.nearCache.ttl)
+        } else {
+            self.nearCache.forget(key)
+        }
     }
 
     /// This loop's pool of connections to `backend`.

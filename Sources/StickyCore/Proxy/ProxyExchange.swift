@@ -49,8 +49,8 @@ final class ProxyExchange {
     /// The backend answered an upgrade with 101: at the end of that response the connections become a tunnel.
     var switchingProtocols = false
     var clientKeepAlive: Bool
+    /// When the backend last showed progress (or the request went to it); the connection's timeout check reads it.
     var lastActivity: NIODeadline
-    var timeoutCheck: Scheduled<Void>?
     /// The backend whose count of requests in flight includes this one (least-connections reads it).
     private var countedBackend: Backend?
 

@@ -21,6 +21,8 @@ final class ProxyRuntime: Sendable {
     /// Where access log lines go, or `nil` when `STICKY_ACCESS_LOG` is off.
     let accessLogger: Logger?
     private let loops: [ObjectIdentifier: LoopResources]
+    /// Whether the loops keep a near-cache (`STICKY_NEAR_CACHE_SIZE` and `STICKY_NEAR_CACHE_TTL_MS` not 0).
+    let nearCacheEnabled: Bool
     /// The backends of the router installed last, for what runs beside the request path (drain sync, admin).
     private let installedBackends: Mutex<[Backend]>
     private let draining = Atomic<Bool>(false)
@@ -67,6 +69,12 @@ final class ProxyRuntime: Sendable {
         )
         // A sliding mapping is refreshed once half of its TTL has passed since this loop last refreshed it.
         let refreshInterval = TimeAmount.nanoseconds(TimeAmount(configuration.defaultTTL).nanoseconds / 2)
+        let nearCache = NearCache(
+            capacity: configuration.nearCacheSize,
+            ttl: configuration.nearCacheTTL,
+            clock: ContinuousClock()
+        )
+        self.nearCacheEnabled = nearCache.isEnabled
         var loops: [ObjectIdentifier: LoopResources] = [:]
         for loop in eventLoops {
             loops[ObjectIdentifier(loop)] = LoopResources(
@@ -74,10 +82,23 @@ final class ProxyRuntime: Sendable {
                 router: router,
                 poolSettings: poolSettings,
                 ledger: RefreshLedger(capacity: 100_000, interval: refreshInterval),
-                metrics: metrics
+                metrics: metrics,
+                nearCache: nearCache
             )
         }
         self.loops = loops
+    }
+
+    /// A write of this replica, made on `origin`'s loop, goes into every loop's near-cache: at once into `origin`'s,
+    /// and into each other loop's as soon as that loop runs its next tasks (microseconds), so that the replica reads
+    /// its own writes whichever loop the next request lands on. `mapping` `nil` is a delete; `lifetime` `nil` means
+    /// as long as the cache trusts anything.
+    func noteWrite(_ mapping: StoredMapping?, for key: StoreKey, lifetime: Duration?, on origin: LoopResources) {
+        origin.noteWrite(mapping, for: key, lifetime: lifetime)
+        guard self.nearCacheEnabled else { return }
+        for resources in self.loops.values where resources !== origin {
+            resources.eventLoop.execute { resources.noteWrite(mapping, for: key, lifetime: lifetime) }
+        }
     }
 
     /// The resources of `eventLoop`, one of the loops the runtime was built for.

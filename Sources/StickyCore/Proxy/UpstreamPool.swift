@@ -50,14 +50,23 @@ final class UpstreamPool {
     /// Connections leased right now.
     var activeCount: Int { self.openCount - self.idle.count }
 
+    /// An idle connection that is still open, if there is one: the common case, without a future.
+    func leaseIdle() -> Lease? {
+        self.eventLoop.assertInEventLoop()
+        while let connection = self.idle.popLast() {
+            self.metrics?.idleChanged(by: -1)
+            if connection.isOpen {
+                return Lease(connection: connection, reused: true)
+            }
+        }
+        return nil
+    }
+
     /// An idle connection (unless `reuseIdle` is false), a new one, or the next one released.
     func lease(reuseIdle: Bool = true) -> EventLoopFuture<Lease> {
         self.eventLoop.assertInEventLoop()
-        while reuseIdle, let connection = self.idle.popLast() {
-            self.metrics?.idleChanged(by: -1)
-            if connection.isOpen {
-                return self.eventLoop.assumeIsolated().makeSucceededFuture(Lease(connection: connection, reused: true))
-            }
+        if reuseIdle, let lease = self.leaseIdle() {
+            return self.eventLoop.assumeIsolated().makeSucceededFuture(lease)
         }
         if self.openCount < self.settings.maxConnections {
             return self.connect()
@@ -109,7 +118,9 @@ final class UpstreamPool {
                         leftOverBytesStrategy: .forwardBytes,
                         decoderLimitConfiguration: decoderLimits
                     )
-                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    // Read idleness only: an idle pooled connection reads nothing either, and watching writes too
+                    // would cost a promise and a callback for every write.
+                    try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try sync.addHandler(UpstreamConnection(backend: backend))
                 }
             }

@@ -39,6 +39,8 @@ import Testing
         #expect(configuration.logFormat == .text)
         #expect(configuration.accessLog == false)
         #expect(configuration.shutdownTimeout == .seconds(30))
+        #expect(configuration.nearCacheSize == 10_000)
+        #expect(configuration.nearCacheTTL == .milliseconds(1000))
     }
 
     /// Every setting, written in the environment.
@@ -79,6 +81,8 @@ import Testing
         "STICKY_ACCESS_LOG": "on",
         "STICKY_SHUTDOWN_TIMEOUT": "2.5",
         "STICKY_ADMIN_TOKEN": "0123456789abcdef-token",
+        "STICKY_NEAR_CACHE_SIZE": "500",
+        "STICKY_NEAR_CACHE_TTL_MS": "250",
     ]
 
     /// The same settings, on the command line.
@@ -118,7 +122,9 @@ import Testing
         logFormat: "json",
         accessLog: "on",
         shutdownTimeout: "2.5",
-        adminToken: "0123456789abcdef-token"
+        adminToken: "0123456789abcdef-token",
+        nearCacheSize: "500",
+        nearCacheTTLMilliseconds: "250"
     )
 
     /// The same settings, in the YAML file.
@@ -162,6 +168,8 @@ import Testing
         access_log: on
         shutdown_timeout: 2.5
         admin_token: 0123456789abcdef-token
+        near_cache_size: 500
+        near_cache_ttl_ms: 250
         """
 
     /// What each of the three writes above loads as.
@@ -206,6 +214,8 @@ import Testing
         configuration.accessLog = true
         configuration.shutdownTimeout = .milliseconds(2500)
         configuration.adminToken = "0123456789abcdef-token"
+        configuration.nearCacheSize = 500
+        configuration.nearCacheTTL = .milliseconds(250)
         return configuration
     }
 

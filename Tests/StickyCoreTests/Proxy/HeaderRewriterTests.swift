@@ -52,6 +52,22 @@ import Testing
         #expect(out.headers["connection"] == ["upgrade"])
     }
 
+    @Test func namesCompareIgnoringCaseAndListsAreTrimmed() {
+        let head = HTTPResponseHead(
+            version: .http1_1,
+            status: .ok,
+            headers: HTTPHeaders([
+                ("Server", "x"), ("CONNECTION", " Keep-Alive ,\tX-Hop ,, "), ("x-HOP", "1"), ("X-Hoppy", "2"),
+                ("Transfer-Encoding", "gzip"), ("transfer-encoding", "  Chunked "), ("KEEP-ALIVE", "timeout=5"),
+            ])
+        )
+        let out = HeaderRewriter.clientResponse(head, requestVersion: .http1_1, keepAlive: true)
+        #expect(out.headers.map(\.name) == ["Server", "X-Hoppy", "transfer-encoding"])
+        #expect(out.headers["transfer-encoding"] == ["chunked"])
+        let plain = HTTPResponseHead(version: .http1_1, status: .ok, headers: HTTPHeaders([("Content-Length", "1")]))
+        #expect(HeaderRewriter.clientResponse(plain, requestVersion: .http1_1, keepAlive: true).headers == plain.headers)
+    }
+
     @Test func responseHeadsSayWhetherTheConnectionStays() {
         let head = HTTPResponseHead(
             version: .http1_1,

@@ -1,0 +1,104 @@
+/// A small, short-lived copy of recent session → backend mappings, kept by one event loop in front of the shared
+/// store (`STICKY_NEAR_CACHE_SIZE`, `STICKY_NEAR_CACHE_TTL_MS`).
+///
+/// It exists so that a request whose session was looked up a moment ago is routed without a store round trip:
+/// a hit is a hash look-up in this loop's own memory, with no lock, no thread hop, no future and no allocation.
+///
+/// ## Coherence
+/// Every entry lives at most `ttl` (1 s by default) from when it was learned, so a mapping that *another* replica
+/// changes in the shared store reaches this replica within `ttl`. This replica's own writes (a Set-Cookie that
+/// records or moves a session, a failover that rewrites it, a logout that deletes it) go into the cache as they are
+/// made (see ``ProxyRuntime``, which applies them to every loop), so a replica reads its own writes at once. A
+/// delete leaves a tombstone for `ttl`, so that the session reads as absent here even if the store, asked by another
+/// connection, has not applied the delete yet.
+///
+/// A look-up that was on its way to the store while this loop recorded a write of its own could bring back the
+/// value from before that write; ``generation`` lets the caller notice and not cache such an answer
+/// (``remember(_:for:ifUnchangedSince:)``).
+///
+/// ## Bound
+/// At most `capacity` entries, the least recently used evicted first (the same LRU as ``MemoryStoreShard``'s),
+/// with expired entries swept as new keys arrive. A capacity of zero (or a zero TTL) disables it: nothing is kept.
+///
+/// A plain value with no lock: it belongs to one event loop and is only ever touched there.
+struct NearCache<C: Clock> where C.Duration == Duration {
+    /// What the cache knows about a key.
+    enum Entry: Hashable {
+        /// The session maps to this.
+        case mapping(StoredMapping)
+        /// This replica deleted the mapping (a logout) less than `ttl` ago.
+        case deleted
+    }
+
+    /// How a tombstone is kept in the shard: no backend name is empty.
+    private static var tombstone: StoredMapping { StoredMapping(backend: "", slides: false) }
+
+    /// How long an entry is trusted after it was learned.
+    let ttl: Duration
+    private let ttlNanoseconds: Int64
+    private var entries: MemoryStoreShard?
+    private let clock: C
+    /// Expiries are kept as nanoseconds since this instant.
+    private let origin: C.Instant
+    /// Bumped by every write of this replica that the cache sees; see ``remember(_:for:ifUnchangedSince:)``.
+    private(set) var generation: UInt64 = 0
+
+    /// - Parameters:
+    ///   - capacity: the most entries kept; 0 disables the cache.
+    ///   - ttl: how long an entry is trusted; zero disables the cache.
+    init(capacity: Int, ttl: Duration, clock: C) {
+        precondition(capacity >= 0, "capacity must not be negative")
+        self.ttl = ttl
+        self.ttlNanoseconds = MemoryStore<C>.nanoseconds(ttl)
+        self.entries = capacity > 0 && ttl > .zero ? MemoryStoreShard(capacity: capacity) : nil
+        self.clock = clock
+        self.origin = clock.now
+    }
+
+    /// Whether the cache keeps anything at all.
+    var isEnabled: Bool { self.entries != nil }
+
+    /// Entries held, expired ones not yet reclaimed included.
+    var count: Int { self.entries?.count ?? 0 }
+
+    private func now() -> Int64 {
+        MemoryStore<C>.nanoseconds(self.origin.duration(to: self.clock.now))
+    }
+
+    /// What was learned about `key` less than `ttl` ago, if anything.
+    mutating func get(_ key: StoreKey) -> Entry? {
+        guard self.entries != nil else { return nil }
+        let now = self.now()
+        guard let mapping = self.entries!.get(key, now: now) else { return nil }
+        return mapping.backend.isEmpty ? .deleted : .mapping(mapping)
+    }
+
+    /// Keeps what the store answered for `key`, unless this loop recorded a write since `generation` was read
+    /// (the answer may then predate that write).
+    mutating func remember(_ mapping: StoredMapping, for key: StoreKey, ifUnchangedSince generation: UInt64) {
+        guard self.entries != nil, generation == self.generation else { return }
+        let now = self.now()
+        self.entries!.set(key, to: mapping, expiry: now + self.ttlNanoseconds, now: now)
+    }
+
+    /// This replica wrote `mapping` under `key` with `lifetime` (it is trusted for the shorter of that and `ttl`).
+    mutating func record(_ mapping: StoredMapping, for key: StoreKey, lifetime: Duration) {
+        self.generation &+= 1
+        guard self.entries != nil else { return }
+        guard lifetime > .zero else {
+            self.forget(key)
+            return
+        }
+        let now = self.now()
+        let trusted = MemoryStore<C>.nanoseconds(min(lifetime, self.ttl))
+        self.entries!.set(key, to: mapping, expiry: now + trusted, now: now)
+    }
+
+    /// This replica deleted the mapping under `key`: it reads as deleted for `ttl`.
+    mutating func forget(_ key: StoreKey) {
+        self.generation &+= 1
+        guard self.entries != nil else { return }
+        let now = self.now()
+        self.entries!.set(key, to: Self.tombstone, expiry: now + self.ttlNanoseconds, now: now)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// The near-cache (`STICKY_NEAR_CACHE_SIZE`, `STICKY_NEAR_CACHE_TTL_MS`) with two replicas sharing the Redis server
+/// of the test run: what one replica writes reaches the other within the TTL, and a replica reads its own writes at
+/// once. No timing is asserted: convergence is polled for with a generous deadline, and the time it took is printed.
+@Suite("near-cache")
+struct NearCacheTests {
+    @Test(
+        "a remap made through A (a failover that only A sees) reaches B within the near-cache TTL; A follows it at once",
+        .enabled(if: StoreEnvironment.shouldRun(needing: StoreEnvironment.redisVariable))
+    )
+    func remapThroughAReachesB() throws {
+        let redis = try StoreEnvironment.redis()
+        let cluster = try ReplicatedCluster(label: "near-cache-remap")
+        defer { cluster.stop() }
+        // A checks the backends' health actively and so sees one go down; B has passive checks only, so it keeps
+        // routing to that backend (which still answers) for as long as it trusts its near-cache.
+        try cluster.startReplicas(
+            ["A"],
+            store: redis.storeSetting,
+            extra: ["STICKY_HEALTH_PATH": "/healthz", "STICKY_HEALTH_INTERVAL": "0.2", "STICKY_HEALTH_FALL": "1"]
+        )
+        try cluster.startReplicas(["B"], store: redis.storeSetting)
+
+        let browser = cluster.browser()
+        let first = try browser.get("/", via: cluster.a)
+        try #require(first.status == 200, "\(first.status)\n\(cluster.diagnostics())")
+        let owner = try #require(first.backend)
+        let sessionID = try #require(browser.sessionID)
+        // B learns the mapping from the store and keeps it in its near-cache.
+        let throughB = try browser.get("/", via: cluster.b)
+        try #require(throughB.backend == owner, "B routes the session sticky: \(throughB.backend ?? "-")")
+
+        // The owner fails A's health checks (it still serves everything else, so B notices nothing).
+        let ownerBackend = try #require(cluster.backends.backend(named: owner))
+        let unhealthy = try HTTPTestClient(port: ownerBackend.port, usesCookies: false).request(
+            "POST",
+            "/healthz?status=503"
+        )
+        try #require(unhealthy.status == 503)
+        let replayA = cluster.a.client(usesCookies: false)
+        let replayB = cluster.b.client(usesCookies: false)
+        let cookie = [("Cookie", "connect.sid=\(sessionID)")]
+        let down = try Waiting.until {
+            let list = try cluster.a.admin("/backends")
+            let entries = (try JSONSerialization.jsonObject(with: Data(list.body)) as? [String: Any])?["backends"]
+            let entry = (entries as? [[String: Any]])?.first { $0["name"] as? String == owner }
+            return entry?["up"] as? Bool == false
+        }
+        try #require(down != nil, "A's health checks never took \(owner) down\n\(cluster.diagnostics())")
+
+        // B looks the session up again just before A moves it (the store still says owner), so that its near-cache
+        // holds a copy that the remap makes stale.
+        try #require(try replayB.get("/", headers: cookie).backend == owner)
+
+        // A fails the session over and rewrites its mapping; from then on A follows its own write.
+        let failover = try replayA.get("/", headers: cookie)
+        try #require(failover.status == 200, "\(failover.status)\n\(cluster.diagnostics())")
+        let moved = try #require(failover.backend)
+        try #require(moved != owner, "A routed the session to its backend, which A knows is down")
+        for _ in 0..<10 {
+            #expect(try replayA.get("/", headers: cookie).backend == moved, "A reads its own remap at once")
+        }
+
+        // B converges on the remap once its near-cache entry expires (1 s by default).
+        let spread = try Waiting.until(interval: .milliseconds(20)) {
+            try replayB.get("/", headers: cookie).backend == moved
+        }
+        #expect(spread != nil, "B still routes to \(owner), not \(moved), 15 s after the remap\n\(cluster.diagnostics())")
+        print("near-cache: the remap through A reached B \(spread?.secondsText ?? "never") after A made it")
+        for _ in 0..<10 {
+            #expect(try replayB.get("/", headers: cookie).backend == moved, "B stays on the remapped backend")
+        }
+    }
+
+    @Test(
+        "a logout through a replica is seen by that replica at once, though it had the session in its near-cache",
+        .enabled(if: StoreEnvironment.shouldRun(needing: StoreEnvironment.redisVariable))
+    )
+    func logoutIsSeenAtOnceThroughTheSameReplica() throws {
+        let redis = try StoreEnvironment.redis()
+        let cluster = try ReplicatedCluster(label: "near-cache-logout")
+        defer { cluster.stop() }
+        try cluster.startReplicas(["A"], store: redis.storeSetting)
+
+        let browser = cluster.browser()
+        let first = try browser.get("/", via: cluster.a)
+        try #require(first.status == 200, "\(first.status)\n\(cluster.diagnostics())")
+        let owner = try #require(first.backend)
+        let sessionID = try #require(browser.sessionID)
+        for visit in 2...5 {
+            // Sticky, and now in A's near-cache.
+            #expect(try browser.get("/", via: cluster.a).backend == owner, "visit \(visit)")
+        }
+
+        let logout = try browser.get("/logout", via: cluster.a)
+        #expect(logout.status == 200)
+        #expect(logout.backend == owner)
+
+        // Straight away, the old ID is unknown to A: balanced, and a new session each time.
+        let replayer = cluster.a.client(usesCookies: false)
+        var seen: [String: Int] = [:]
+        for _ in 0..<12 {
+            let response = try replayer.get("/", headers: [("Cookie", "connect.sid=\(sessionID)")])
+            #expect(response.status == 200)
+            #expect(response.setCookies(named: "connect.sid").count == 1, "a new session is issued")
+            seen[response.backend ?? "none", default: 0] += 1
+        }
+        #expect(seen.count >= 2, "right after the logout, the old ID still routes to one backend through A: \(seen)")
+    }
+}

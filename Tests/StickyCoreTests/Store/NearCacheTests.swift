@@ -1,0 +1,110 @@
+import Testing
+
+@testable import StickyCore
+
+@Suite struct NearCacheTests {
+    let clock = ManualClock()
+    let web1 = StoredMapping(backend: "web1", slides: false)
+    let web2 = StoredMapping(backend: "web2", slides: true)
+
+    func key(_ name: String) -> StoreKey { StoreKey(rawValue: name) }
+
+    func cache(capacity: Int = 100, ttl: Duration = .seconds(1)) -> NearCache<ManualClock> {
+        NearCache(capacity: capacity, ttl: ttl, clock: self.clock)
+    }
+
+    @Test func anAnswerIsTrustedForTheTTLAndNotAfter() {
+        var cache = self.cache()
+        #expect(cache.get(self.key("a")) == nil)
+        cache.remember(self.web1, for: self.key("a"), ifUnchangedSince: cache.generation)
+        #expect(cache.get(self.key("a")) == .mapping(self.web1))
+        self.clock.advance(by: .milliseconds(999))
+        #expect(cache.get(self.key("a")) == .mapping(self.web1))
+        self.clock.advance(by: .milliseconds(1))
+        #expect(cache.get(self.key("a")) == nil)
+    }
+
+    @Test func aHitDoesNotExtendTheEntry() {
+        var cache = self.cache()
+        cache.remember(self.web1, for: self.key("a"), ifUnchangedSince: cache.generation)
+        self.clock.advance(by: .milliseconds(600))
+        #expect(cache.get(self.key("a")) == .mapping(self.web1))
+        self.clock.advance(by: .milliseconds(600))
+        #expect(cache.get(self.key("a")) == nil)
+    }
+
+    @Test func anOwnWriteReplacesTheEntryAtOnce() {
+        var cache = self.cache()
+        cache.remember(self.web1, for: self.key("a"), ifUnchangedSince: cache.generation)
+        cache.record(self.web2, for: self.key("a"), lifetime: .seconds(600))
+        #expect(cache.get(self.key("a")) == .mapping(self.web2))
+        self.clock.advance(by: .seconds(1))
+        #expect(cache.get(self.key("a")) == nil, "an own write is trusted for the cache's TTL, not the mapping's")
+    }
+
+    @Test func anOwnWriteWithAShorterLifetimeIsTrustedOnlyThatLong() {
+        var cache = self.cache()
+        cache.record(self.web1, for: self.key("a"), lifetime: .milliseconds(300))
+        self.clock.advance(by: .milliseconds(299))
+        #expect(cache.get(self.key("a")) == .mapping(self.web1))
+        self.clock.advance(by: .milliseconds(1))
+        #expect(cache.get(self.key("a")) == nil)
+    }
+
+    @Test func aDeleteIsSeenAtOnceAndLeavesATombstoneForTheTTL() {
+        var cache = self.cache()
+        cache.record(self.web1, for: self.key("a"), lifetime: .seconds(600))
+        cache.forget(self.key("a"))
+        #expect(cache.get(self.key("a")) == .deleted)
+        self.clock.advance(by: .milliseconds(999))
+        #expect(cache.get(self.key("a")) == .deleted)
+        self.clock.advance(by: .milliseconds(1))
+        #expect(cache.get(self.key("a")) == nil)
+    }
+
+    @Test func aRecordWithNoLifetimeLeftIsADelete() {
+        var cache = self.cache()
+        cache.record(self.web1, for: self.key("a"), lifetime: .zero)
+        #expect(cache.get(self.key("a")) == .deleted)
+    }
+
+    @Test func aRecordAfterADeleteReplacesTheTombstone() {
+        var cache = self.cache()
+        cache.forget(self.key("a"))
+        cache.record(self.web2, for: self.key("a"), lifetime: .seconds(60))
+        #expect(cache.get(self.key("a")) == .mapping(self.web2))
+    }
+
+    @Test func anAnswerThatMayPredateAnOwnWriteIsNotKept() {
+        var cache = self.cache()
+        let before = cache.generation
+        cache.forget(self.key("a"))  // a logout while a look-up of "b" was on its way to the store
+        cache.remember(self.web1, for: self.key("b"), ifUnchangedSince: before)
+        #expect(cache.get(self.key("b")) == nil)
+        cache.remember(self.web1, for: self.key("b"), ifUnchangedSince: cache.generation)
+        #expect(cache.get(self.key("b")) == .mapping(self.web1))
+    }
+
+    @Test func itHoldsAtMostItsCapacityEvictingTheLeastRecentlyUsed() {
+        var cache = self.cache(capacity: 2)
+        cache.remember(self.web1, for: self.key("a"), ifUnchangedSince: cache.generation)
+        cache.remember(self.web1, for: self.key("b"), ifUnchangedSince: cache.generation)
+        #expect(cache.get(self.key("a")) == .mapping(self.web1))  // "b" is now the least recently used
+        cache.remember(self.web2, for: self.key("c"), ifUnchangedSince: cache.generation)
+        #expect(cache.count == 2)
+        #expect(cache.get(self.key("b")) == nil)
+        #expect(cache.get(self.key("a")) == .mapping(self.web1))
+        #expect(cache.get(self.key("c")) == .mapping(self.web2))
+    }
+
+    @Test(arguments: [(0, Duration.seconds(1)), (100, Duration.zero)])
+    func aZeroSizeOrTTLKeepsNothing(capacity: Int, ttl: Duration) {
+        var cache = self.cache(capacity: capacity, ttl: ttl)
+        #expect(!cache.isEnabled)
+        cache.remember(self.web1, for: self.key("a"), ifUnchangedSince: cache.generation)
+        cache.record(self.web1, for: self.key("b"), lifetime: .seconds(60))
+        #expect(cache.get(self.key("a")) == nil)
+        #expect(cache.get(self.key("b")) == nil)
+        #expect(cache.count == 0)
+    }
+}
