@@ -56,6 +56,8 @@ max_len_of() {
 }
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:symbolize=1}"
+# Swift's own crash backtracer would catch the trap of a broken invariant before libFuzzer does, and can hang there.
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 failed=()
 for target in $FUZZ_TARGETS; do
     binary="$(binary_of "$target")" || { log "unknown fuzz target '$target'"; exit 2; }
