@@ -5,7 +5,7 @@
 # Settings (environment):
 #   FUZZ_SECONDS   seconds per fuzzer (default 60)
 #   FUZZ_TARGETS   which fuzzers, space-separated (default: "cookie set-cookie http-date")
-#   FUZZ_ARGS      extra libFuzzer flags, e.g. "-jobs=2 -workers=2" or "-use_value_profile=1"
+#   FUZZ_ARGS      extra libFuzzer flags, e.g. "-use_value_profile=1"
 #
 # Inputs that add coverage go to Fuzz/work/corpus/NAME (git-ignored; kept between runs and read again), crashes and
 # broken invariants to Fuzz/work/artifacts/NAME/ (git-ignored), each run's output to Fuzz/work/logs/NAME.log.
