@@ -1,4 +1,4 @@
-.PHONY: build run cluster test bench
+.PHONY: build run cluster test bench fuzz
 
 # Debug build of everything: sticky-proxy, demo-app and the libraries.
 build:
@@ -20,3 +20,8 @@ test:
 # (see bench/README.md). Installs what is missing, builds in release mode, stops everything it started.
 bench:
 	bash scripts/bench/run.sh
+
+# libFuzzer on the Cookie, Set-Cookie and HTTP-date parsers (the Fuzz/ package), FUZZ_SECONDS (default 60) each;
+# exits non-zero on a finding (saved under Fuzz/work/artifacts/). Not part of `make test`. See scripts/fuzz.sh.
+fuzz:
+	bash scripts/fuzz.sh
