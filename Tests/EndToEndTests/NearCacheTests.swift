@@ -109,4 +109,22 @@ struct NearCacheTests {
         }
         #expect(seen.count >= 2, "right after the logout, the old ID still routes to one backend through A: \(seen)")
     }
+
+    @Test("every session lookup is counted on /metrics as a near-cache hit or miss")
+    func lookupsAreCounted() throws {
+        let cluster = try TestCluster.withProxy(label: "near-cache-metrics", backendCount: 2)
+        defer { cluster.stop() }
+        let client = cluster.proxyClient()
+        // The first request has no session; the three after it carry the cookie the first one got.
+        for _ in 0..<4 {
+            #expect(try client.get("/").status == 200)
+        }
+        let text = try HTTPTestClient(port: cluster.adminPort, usesCookies: false).get("/metrics").text
+        let samples = try PrometheusScrape(text).samples.filter { $0.name == "sticky_near_cache_lookups_total" }
+        let hits = samples.first { $0.labels["result"] == "hit" }?.value ?? -1
+        let misses = samples.first { $0.labels["result"] == "miss" }?.value ?? -1
+        #expect(hits + misses == 3, "\(samples)")
+        // The session's mapping went into the near-cache when the first response recorded it.
+        #expect(hits >= 1, "\(samples)")
+    }
 }

@@ -22,6 +22,7 @@ public final class ProxyMetrics: Sendable {
         public static let backendUp = "sticky_backend_up"
         public static let backendDraining = "sticky_backend_draining"
         public static let storeUp = "sticky_store_up"
+        public static let nearCacheLookups = "sticky_near_cache_lookups_total"
     }
 
     /// The `backend` label of a response the proxy gave without reaching any backend (`CONNECT`'s 405, say). No
@@ -36,6 +37,8 @@ public final class ProxyMetrics: Sendable {
     private let decisions: [AffinityDecision: Counter]
     private let clientConnectionsGauge: Meter
     private let clientConnectionsRejected: Counter
+    private let nearCacheHits: Counter
+    private let nearCacheMisses: Counter
     private let clientConnectionCount = Atomic<Int>(0)
     let store: StoreMetrics
 
@@ -61,6 +64,8 @@ public final class ProxyMetrics: Sendable {
         self.clientConnectionsGauge = Meter(label: Name.clientConnections, factory: factory)
         self.clientConnectionsGauge.set(0)
         self.clientConnectionsRejected = Counter(label: Name.clientConnectionsRejected, factory: factory)
+        self.nearCacheHits = Counter(label: Name.nearCacheLookups, dimensions: [("result", "hit")], factory: factory)
+        self.nearCacheMisses = Counter(label: Name.nearCacheLookups, dimensions: [("result", "miss")], factory: factory)
         self.store = StoreMetrics(factory: factory)
     }
 
@@ -98,6 +103,11 @@ public final class ProxyMetrics: Sendable {
     func clientConnectionClosed() {
         self.clientConnectionCount.subtract(1, ordering: .relaxed)
         self.clientConnectionsGauge.decrement()
+    }
+
+    /// A session looked up in the near-cache: answered there (`hit`, a tombstone included), or sent on to the store.
+    func countNearCacheLookup(hit: Bool) {
+        (hit ? self.nearCacheHits : self.nearCacheMisses).increment()
     }
 
     /// A connection closed at once because `STICKY_MAX_CLIENT_CONNECTIONS` were open.

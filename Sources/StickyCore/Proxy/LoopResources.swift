@@ -38,7 +38,10 @@ final class LoopResources: @unchecked Sendable {
     /// What the near-cache knows about `key`, if it learned it recently.
     func cached(_ key: StoreKey) -> NearCache<ContinuousClock>.Entry? {
         self.eventLoop.assertInEventLoop()
-        return self.nearCache.get(key)
+        guard self.nearCache.isEnabled else { return nil }
+        let entry = self.nearCache.get(key)
+        self.metrics.countNearCacheLookup(hit: entry != nil)
+        return entry
     }
 
     /// Read before a store look-up, and handed back to ``remember(_:for:since:)`` with its answer.

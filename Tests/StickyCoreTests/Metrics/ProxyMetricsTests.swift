@@ -43,6 +43,18 @@ import Testing
         }
         #expect(try self.factory.expectMeter("sticky_client_connections").lastValue == 0)
         #expect(try self.factory.expectGauge("sticky_store_up").lastValue == 1)
+        for result in ["hit", "miss"] {
+            #expect(try self.counter("sticky_near_cache_lookups_total", [("result", result)]) == 0)
+        }
+    }
+
+    @Test func nearCacheLookupsAreCountedByResult() throws {
+        let metrics = ProxyMetrics(backendNames: [], factory: self.factory)
+        metrics.countNearCacheLookup(hit: true)
+        metrics.countNearCacheLookup(hit: true)
+        metrics.countNearCacheLookup(hit: false)
+        #expect(try self.counter("sticky_near_cache_lookups_total", [("result", "hit")]) == 2)
+        #expect(try self.counter("sticky_near_cache_lookups_total", [("result", "miss")]) == 1)
     }
 
     @Test func responsesAreCountedByBackendAndStatusClass() throws {
