@@ -19,7 +19,7 @@ case "${1:-}" in
 esac
 
 log() { printf 'cluster: %s\n' "$*" >&2; }
-source scripts/lib/ports.sh
+source scripts/lib/processes.sh
 
 for tool in redis-server curl python3; do
     command -v "$tool" >/dev/null || { log "$tool is not on PATH (apt-get install redis-server curl python3)"; exit 1; }
@@ -36,12 +36,7 @@ else
     WEB1=9001 WEB2=9002 WEB3=9003 PROXY_A=8080 PROXY_B=8081 ADMIN_A=9090 ADMIN_B=9091
 fi
 
-for port in "$WEB1" "$WEB2" "$WEB3" "$PROXY_A" "$PROXY_B" "$ADMIN_A" "$ADMIN_B"; do
-    if port_in_use "$port"; then
-        log "something already listens on 127.0.0.1:$port"
-        exit 1
-    fi
-done
+require_free_ports "$WEB1" "$WEB2" "$WEB3" "$PROXY_A" "$PROXY_B" "$ADMIN_A" "$ADMIN_B"
 
 RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/sticky-cluster.XXXXXX")"
 PIDS=()
@@ -49,12 +44,7 @@ PROXY_PIDS=()
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_processes "${PIDS[@]}"
     if [ "$status" -ne 0 ] && [ -n "$SMOKE" ]; then
         for file in "$RUN_DIR"/*.log; do
             log "--- $(basename "$file"):"

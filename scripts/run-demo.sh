@@ -13,25 +13,15 @@ for executable in demo-app sticky-proxy; do
 done
 
 log() { printf 'run-demo: %s\n' "$*" >&2; }
-source scripts/lib/ports.sh
-for port in 9001 9002 9003 8080; do
-    if port_in_use "$port"; then
-        echo "run-demo: something already listens on 127.0.0.1:$port" >&2
-        exit 1
-    fi
-done
+source scripts/lib/processes.sh
+require_free_ports 9001 9002 9003 8080
 
 PIDS=()
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    echo "run-demo: stopped"
+    stop_processes "${PIDS[@]}"
+    log "stopped"
     exit "$status"
 }
 trap cleanup EXIT

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { printf 'test.sh: %s\n' "$*" >&2; }
-source scripts/lib/ports.sh
+source scripts/lib/processes.sh
 
 RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/sticky-test.XXXXXX")"
 SERVER_PIDS=()
@@ -22,12 +22,7 @@ SERVER_PIDS=()
 cleanup() {
     local status=$?
     set +e
-    for pid in "${SERVER_PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    for pid in "${SERVER_PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
+    stop_processes "${SERVER_PIDS[@]}"
     # Children that a crashed test process may have left behind: only the PIDs the harness recorded, and only if
     # they still are our binaries.
     if [ -f "$RUN_DIR/e2e-pids" ]; then

@@ -1,4 +1,4 @@
-# Shell helpers the scripts share (source it): loopback ports, and waiting for a process to listen.
+# Shell helpers the scripts share (source it): loopback ports, waiting for a process to listen, stopping processes.
 # The caller defines `log` (one line on stderr, with its own prefix).
 
 # True when something accepts connections on 127.0.0.1:PORT.
@@ -33,4 +33,22 @@ while len(sockets) < int(sys.argv[1]):
     sockets.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in sockets))
 ' "$1"
+}
+
+# Exits, with a line naming it, if something already listens on one of PORTS.
+require_free_ports() { # port...
+    local port
+    for port in "$@"; do
+        if port_in_use "$port"; then
+            log "something already listens on 127.0.0.1:$port"
+            exit 1
+        fi
+    done
+}
+
+# Sends SIGTERM to each of PIDS (children of this shell), then waits for each to exit.
+stop_processes() { # pid...
+    local pid
+    for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
 }
