@@ -8,26 +8,9 @@ struct ReloadTests {
     func reload() throws {
         let cluster = try TestCluster(label: "reload", backendCount: 3)
         defer { cluster.stop() }
-        let file = cluster.logDirectory.appendingPathComponent("sticky.yaml")
-        func writeBackends(_ names: [String]) throws {
-            let entries = names.map { name in
-                "  - \(name)=127.0.0.1:\(cluster.backend(named: name)!.port)"
-            }
-            try ("backends:\n" + entries.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
-        }
-        try writeBackends(["web1", "web2"])
-
-        // The backends come from the file only: the environment would win over it.
-        var environment = try cluster.proxyEnvironment(["STICKY_CONFIG": file.path])
-        environment["STICKY_BACKENDS"] = nil
-        let proxy = try ManagedProcess(
-            name: "sticky-proxy",
-            executable: try BinaryLocator.path(of: "sticky-proxy"),
-            environment: environment,
-            logDirectory: cluster.logDirectory
-        )
-        defer { proxy.stop() }
-        try proxy.waitUntilListening(port: cluster.proxyPort)
+        try cluster.writeBackendsFile(["web1", "web2"])
+        try cluster.startProxyFromConfigFile()
+        let proxy = try #require(cluster.proxy)
 
         let anonymous = HTTPTestClient(port: cluster.proxyPort, usesCookies: false)
         func backendsSeen(_ requests: Int = 12) throws -> Set<String> {
@@ -44,13 +27,13 @@ struct ReloadTests {
         let session = try #require(onWeb1)
 
         // Added: web3 takes new sessions.
-        try writeBackends(["web1", "web2", "web3"])
+        try cluster.writeBackendsFile(["web1", "web2", "web3"])
         kill(proxy.pid, SIGHUP)
         let added = Waiting.until { (try? backendsSeen().contains("web3")) == true }
         #expect(added != nil, "web3 never took a request\n\(cluster.diagnostics())")
 
         // Removed: web1 gets nothing new, and its session falls back to another backend, then sticks there.
-        try writeBackends(["web2", "web3"])
+        try cluster.writeBackendsFile(["web2", "web3"])
         kill(proxy.pid, SIGHUP)
         let removed = Waiting.until { (try? backendsSeen().contains("web1")) == false }
         #expect(removed != nil, "web1 kept taking requests\n\(cluster.diagnostics())")
@@ -63,7 +46,7 @@ struct ReloadTests {
         }
 
         // Invalid: refused, and the running configuration stays.
-        try "backends: [web9=not a host]\n".write(to: file, atomically: true, encoding: .utf8)
+        try "backends: [web9=not a host]\n".write(to: cluster.configFile, atomically: true, encoding: .utf8)
         kill(proxy.pid, SIGHUP)
         let refused = Waiting.until { proxy.standardError.contains("configuration reload refused") }
         #expect(refused != nil, "no refusal in the log\n\(proxy.outputSummary())")
@@ -74,28 +57,15 @@ struct ReloadTests {
     func addedBackendIsChecked() throws {
         let cluster = try TestCluster(label: "reload-health", backendCount: 2)
         defer { cluster.stop() }
-        let file = cluster.logDirectory.appendingPathComponent("sticky.yaml")
-        func writeBackends(_ names: [String]) throws {
-            let entries = names.map { "  - \($0)=127.0.0.1:\(cluster.backend(named: $0)!.port)" }
-            try ("backends:\n" + entries.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
-        }
-        try writeBackends(["web1"])
-        var environment = try cluster.proxyEnvironment([
-            "STICKY_CONFIG": file.path, "STICKY_HEALTH_PATH": "/healthz", "STICKY_HEALTH_INTERVAL": "0.2",
-            "STICKY_HEALTH_FALL": "2", "STICKY_HEALTH_RISE": "2",
+        try cluster.writeBackendsFile(["web1"])
+        try cluster.startProxyFromConfigFile(environment: [
+            "STICKY_HEALTH_PATH": "/healthz", "STICKY_HEALTH_INTERVAL": "0.2", "STICKY_HEALTH_FALL": "2",
+            "STICKY_HEALTH_RISE": "2",
         ])
-        environment["STICKY_BACKENDS"] = nil
-        let proxy = try ManagedProcess(
-            name: "sticky-proxy",
-            executable: try BinaryLocator.path(of: "sticky-proxy"),
-            environment: environment,
-            logDirectory: cluster.logDirectory
-        )
-        defer { proxy.stop() }
-        try proxy.waitUntilListening(port: cluster.proxyPort)
+        let proxy = try #require(cluster.proxy)
         let anonymous = HTTPTestClient(port: cluster.proxyPort, usesCookies: false)
 
-        try writeBackends(["web1", "web2"])
+        try cluster.writeBackendsFile(["web1", "web2"])
         kill(proxy.pid, SIGHUP)
         let added = Waiting.until { (try? (0..<8).contains { _ in try anonymous.get("/").backend == "web2" }) == true }
         try #require(added != nil, "web2 never took a request\n\(proxy.outputSummary())")

@@ -89,7 +89,10 @@ final class TestCluster {
 
     /// Starts `sticky-proxy` in front of the backends and waits until it listens.
     func startProxy(environment extra: [String: String] = [:]) throws {
-        let environment = try self.proxyEnvironment(extra)
+        try self.startProxy(fullEnvironment: try self.proxyEnvironment(extra))
+    }
+
+    private func startProxy(fullEnvironment environment: [String: String]) throws {
         let proxy = try ManagedProcess(
             name: "sticky-proxy",
             executable: try BinaryLocator.path(of: "sticky-proxy"),
@@ -98,6 +101,24 @@ final class TestCluster {
         )
         self.proxy = proxy
         try proxy.waitUntilListening(port: self.proxyPort)
+    }
+
+    /// The YAML file a proxy started by ``startProxy(configFile:environment:)`` reads; a reload reads it again.
+    var configFile: URL { self.logDirectory.appendingPathComponent("sticky.yaml") }
+
+    /// Writes ``configFile`` with `names` (backends of this cluster) as its only setting, the `backends:` list.
+    func writeBackendsFile(_ names: [String]) throws {
+        let entries = names.map { name in "  - \(name)=127.0.0.1:\(self.backend(named: name)!.port)" }
+        try ("backends:\n" + entries.joined(separator: "\n") + "\n")
+            .write(to: self.configFile, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts `sticky-proxy` with its backends from ``configFile`` rather than the environment (which would win
+    /// over the file), and waits until it listens.
+    func startProxyFromConfigFile(environment extra: [String: String] = [:]) throws {
+        var environment = try self.proxyEnvironment(extra.merging(["STICKY_CONFIG": self.configFile.path]) { $1 })
+        environment["STICKY_BACKENDS"] = nil
+        try self.startProxy(fullEnvironment: environment)
     }
 
     /// A client of the proxy.
