@@ -47,7 +47,7 @@ extension DemoHTTPHandler {
                 let length = min(download.remaining, chunk.readableBytes)
                 let slice = chunk.getSlice(at: chunk.readerIndex, length: length)!
                 download.remaining -= length
-                context.write(Self.wrapOutboundOut(.body(.byteBuffer(slice))), promise: nil)
+                context.write(DemoHTTPHandler.wrapOutboundOut(.body(.byteBuffer(slice))), promise: nil)
             }
             if download.remaining == 0 {
                 self.download = nil

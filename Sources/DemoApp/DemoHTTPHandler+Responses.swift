@@ -29,7 +29,7 @@ extension DemoHTTPHandler {
         self.writeHead(context: context, request: request, status: status, headers: headers)
         if mayHaveBody, request.head.method != .HEAD {
             let buffer = context.channel.allocator.buffer(string: body)
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            context.write(DemoHTTPHandler.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         self.finishResponse(context: context, keepAlive: request.keepAlive)
     }
@@ -43,13 +43,13 @@ extension DemoHTTPHandler {
             headers.replaceOrAdd(name: "Connection", value: "keep-alive")
         }
         let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(DemoHTTPHandler.wrapOutboundOut(.head(head)), promise: nil)
     }
 
     /// Ends the response; the next request may come, or the connection closes.
     func finishResponse(context: ChannelHandlerContext, keepAlive: Bool) {
         self.state = .idle
-        let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
+        let written = context.writeAndFlush(DemoHTTPHandler.wrapOutboundOut(.end(nil)))
         if !keepAlive {
             written.assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)

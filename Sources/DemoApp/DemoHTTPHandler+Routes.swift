@@ -138,7 +138,7 @@ extension DemoHTTPHandler {
                 let buffer = context.channel.allocator.buffer(
                     string: "\(self.backendName) chunk \(index + 1)/\(chunks)\n"
                 )
-                context.writeAndFlush(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                context.writeAndFlush(DemoHTTPHandler.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             }
         }
         self.finishResponse(context: context, keepAlive: request.keepAlive)

@@ -73,7 +73,7 @@ extension DemoHTTPHandler {
             pipeline.removeHandler(name: name, promise: nil)
         }
         let response = HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: responseHeaders)
-        context.writeAndFlush(Self.wrapOutboundOut(.head(response)))
+        context.writeAndFlush(DemoHTTPHandler.wrapOutboundOut(.head(response)))
             .assumeIsolated()
             .flatMap { context.pipeline.syncOperations.removeHandler(name: DemoServer.HandlerName.encoder) }
             .flatMap { upgrader.upgrade(context: context, upgradeRequest: request.head) }

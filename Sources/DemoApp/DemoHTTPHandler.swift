@@ -59,14 +59,14 @@ final class DemoHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
 
-        switch Self.unwrapInboundIn(data) {
+        switch DemoHTTPHandler.unwrapInboundIn(data) {
         case .head(let head):
             // A request with `Upgrade` stops NIO's decoder after it: unless it is upgraded, close after answering.
             let keepAlive = head.isKeepAlive && !head.headers.contains(name: "upgrade")
             self.state = .receiving(Request(head: head, target: RequestTarget(head.uri), keepAlive: keepAlive))
             if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 let interim = HTTPResponseHead(version: head.version, status: .continue)
-                context.writeAndFlush(Self.wrapOutboundOut(.head(interim)), promise: nil)
+                context.writeAndFlush(DemoHTTPHandler.wrapOutboundOut(.head(interim)), promise: nil)
             }
 
         case .body(let buffer):

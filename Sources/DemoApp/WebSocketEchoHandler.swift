@@ -19,15 +19,15 @@ final class WebSocketEchoHandler: ChannelDuplexHandler {
 
 extension WebSocketEchoHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = Self.unwrapInboundIn(data)
+        let frame = WebSocketEchoHandler.unwrapInboundIn(data)
         guard !self.closeSent else { return }
         switch frame.opcode {
         case .text, .binary, .continuation:
             let echo = WebSocketFrame(fin: frame.fin, opcode: frame.opcode, data: frame.unmaskedData)
-            context.write(Self.wrapOutboundOut(echo), promise: nil)
+            context.write(WebSocketEchoHandler.wrapOutboundOut(echo), promise: nil)
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
-            context.write(Self.wrapOutboundOut(pong), promise: nil)
+            context.write(WebSocketEchoHandler.wrapOutboundOut(pong), promise: nil)
         case .pong:
             break
         case .connectionClose:
@@ -69,7 +69,7 @@ extension WebSocketEchoHandler {
     private func sendCloseAndClose(context: ChannelHandlerContext, payload: ByteBuffer) {
         self.closeSent = true
         let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
-        context.writeAndFlush(Self.wrapOutboundOut(close)).assumeIsolated().whenComplete { _ in
+        context.writeAndFlush(WebSocketEchoHandler.wrapOutboundOut(close)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

@@ -81,7 +81,7 @@ final class RedisCommandHandler {
 
 extension RedisCommandHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let request = Self.unwrapOutboundIn(data)
+        let request = RedisCommandHandler.unwrapOutboundIn(data)
         switch self.state {
         case .open:
             break
@@ -95,7 +95,7 @@ extension RedisCommandHandler: ChannelDuplexHandler {
             return
         }
         self.arm(self.pending.append((), promise: request.promise, deadline: request.deadline), context: context)
-        context.write(Self.wrapOutboundOut(request.payload), promise: promise)
+        context.write(RedisCommandHandler.wrapOutboundOut(request.payload), promise: promise)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -105,7 +105,7 @@ extension RedisCommandHandler: ChannelDuplexHandler {
         case .closed: return
         }
         do throws(RedisError) {
-            try codec.feed(Self.unwrapInboundIn(data))
+            try codec.feed(RedisCommandHandler.unwrapInboundIn(data))
             // A completed promise runs its callbacks at once, and they may close this connection.
             while !self.isClosed, let reply = try codec.next() {
                 guard let slot = self.pending.popFirst() else { throw RedisError.unexpectedReply }

@@ -18,7 +18,7 @@ final class AdminHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
+        switch AdminHandler.unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
         case .body:
@@ -95,15 +95,15 @@ final class AdminHandler: ChannelInboundHandler {
         ])
         if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
         context.write(
-            Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status,
+            AdminHandler.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status,
                 headers: headers))),
             promise: nil
         )
         if head.method != .HEAD {
             let body = context.channel.allocator.buffer(string: answer.body)
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.write(AdminHandler.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
-        let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
+        let done = context.writeAndFlush(AdminHandler.wrapOutboundOut(.end(nil)))
         if !head.isKeepAlive {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }

@@ -124,7 +124,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             exchange.switchingProtocols = true
             let clientHead = HeaderRewriter.clientResponse(head, requestVersion: exchange.requestHead.version,
                 keepAlive: true)
-            context.write(Self.wrapOutboundOut(.head(clientHead)), promise: nil)
+            context.write(ClientConnectionHandler.wrapOutboundOut(.head(clientHead)), promise: nil)
             return
         }
         if exchange.upgrade != nil || !exchange.requestComplete {
@@ -146,7 +146,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             requestVersion: exchange.requestHead.version,
             keepAlive: exchange.clientKeepAlive
         )
-        context.write(Self.wrapOutboundOut(.head(clientHead)), promise: nil)
+        context.write(ClientConnectionHandler.wrapOutboundOut(.head(clientHead)), promise: nil)
     }
 
     // MARK: the body
@@ -157,7 +157,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         case .head:
             self.upstreamFailed(exchange, error: UpstreamError.closedBeforeResponse)
         case .body(let buffer):
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            context.write(ClientConnectionHandler.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             if !context.channel.isWritable {
                 // Pause before flushing: a flush that drains the buffer reports writability again at once.
                 exchange.upstream?.setReadsPaused(true)
@@ -193,12 +193,12 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     /// Writes the end of a response, then either reads the next request or closes the connection.
     func endResponse(keepAlive: Bool, trailers: HTTPHeaders? = nil, context: ChannelHandlerContext) {
         if keepAlive {
-            context.writeAndFlush(Self.wrapOutboundOut(.end(trailers)), promise: nil)
+            context.writeAndFlush(ClientConnectionHandler.wrapOutboundOut(.end(trailers)), promise: nil)
             self.setClientReadsPaused(false)
         } else {
             self.finished = true
             let channel = context.channel
-            context.writeAndFlush(Self.wrapOutboundOut(.end(trailers))).whenComplete { _ in
+            context.writeAndFlush(ClientConnectionHandler.wrapOutboundOut(.end(trailers))).whenComplete { _ in
                 channel.close(promise: nil)
             }
         }
@@ -307,8 +307,8 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             extraHeaders: extraHeaders,
             allocator: context.channel.allocator
         )
-        context.write(Self.wrapOutboundOut(.head(answer.head)), promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        context.write(ClientConnectionHandler.wrapOutboundOut(.head(answer.head)), promise: nil)
+        context.write(ClientConnectionHandler.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
         self.endResponse(keepAlive: keepAlive, context: context)
     }
 }

@@ -263,7 +263,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         upstream.flush()
         if exchange.expectsContinue, !exchange.requestComplete {
             context.writeAndFlush(
-                Self.wrapOutboundOut(.head(HTTPResponseHead(version: exchange.requestHead.version, status: .continue))),
+                ClientConnectionHandler.wrapOutboundOut(.head(HTTPResponseHead(version: exchange.requestHead.version, status: .continue))),
                 promise: nil
             )
         }
@@ -343,7 +343,7 @@ extension ClientConnectionHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = Self.unwrapInboundIn(data)
+        let part = ClientConnectionHandler.unwrapInboundIn(data)
         if case .head(let head) = part {
             guard !self.finished else { return }
             self.start(head, context: context)

@@ -34,15 +34,15 @@ extension ClientProtocolErrorHandler {
                 keepAlive: false,
                 allocator: context.channel.allocator
             )
-            context.write(Self.wrapOutboundOut(.head(answer.head)), promise: nil)
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
-            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            context.write(ClientProtocolErrorHandler.wrapOutboundOut(.head(answer.head)), promise: nil)
+            context.write(ClientProtocolErrorHandler.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+            context.writeAndFlush(ClientProtocolErrorHandler.wrapOutboundOut(.end(nil)), promise: nil)
         }
         context.fireErrorCaught(error)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch Self.unwrapOutboundIn(data) {
+        switch ClientProtocolErrorHandler.unwrapOutboundIn(data) {
         case .head(let head) where head.status.code < 200:
             break
         case .head:

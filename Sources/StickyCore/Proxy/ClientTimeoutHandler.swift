@@ -61,17 +61,17 @@ final class ClientTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler 
             return
         }
         let answer = ProxyAnswer.parts(.requestTimeout, keepAlive: false, allocator: context.channel.allocator)
-        context.write(Self.wrapOutboundOut(.head(answer.head)), promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        context.write(ClientTimeoutHandler.wrapOutboundOut(.head(answer.head)), promise: nil)
+        context.write(ClientTimeoutHandler.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
         let channel = context.channel
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(ClientTimeoutHandler.wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
 
 extension ClientTimeoutHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.timedOut else { return }
-        switch Self.unwrapInboundIn(data) {
+        switch ClientTimeoutHandler.unwrapInboundIn(data) {
         case .head: self.timeouts.received(.head)
         case .body: self.timeouts.received(.body)
         case .end: self.timeouts.received(.end)
@@ -90,7 +90,7 @@ extension ClientTimeoutHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch Self.unwrapOutboundIn(data) {
+        switch ClientTimeoutHandler.unwrapOutboundIn(data) {
         case .head(let head) where head.status.code >= 200: self.responseInProgress = true
         case .end: self.responseInProgress = false
         case .head, .body: break

@@ -62,13 +62,13 @@ private final class HealthCheckHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.write(Self.wrapOutboundOut(.head(self.request)), promise: nil)
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(HealthCheckHandler.wrapOutboundOut(.head(self.request)), promise: nil)
+        context.writeAndFlush(HealthCheckHandler.wrapOutboundOut(.end(nil)), promise: nil)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = Self.unwrapInboundIn(data) {
+        if case .head(let head) = HealthCheckHandler.unwrapInboundIn(data) {
             self.result.succeed((200..<400).contains(Int(head.status.code)))
         }
     }

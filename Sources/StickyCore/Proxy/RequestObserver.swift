@@ -82,7 +82,7 @@ final class RequestObserver: ChannelDuplexHandler, RemovableChannelHandler {
 
 extension RequestObserver {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = Self.unwrapInboundIn(data) {
+        if case .head(let head) = RequestObserver.unwrapInboundIn(data) {
             // One request at a time: the pipelining handler holds the next head back until this response ended.
             self.finish(complete: false)
             self.record = Record(method: head.method, target: head.uri, start: .now())
@@ -91,7 +91,7 @@ extension RequestObserver {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch Self.unwrapOutboundIn(data) {
+        switch RequestObserver.unwrapOutboundIn(data) {
         case .head(let head):
             let code = Int(head.status.code)
             if code >= 200 || code == 101 {

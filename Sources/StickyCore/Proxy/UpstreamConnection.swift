@@ -46,7 +46,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        context.write(Self.wrapOutboundOut(part), promise: promise)
+        context.write(UpstreamConnection.wrapOutboundOut(part), promise: promise)
     }
 
     func flush() {
@@ -74,7 +74,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = Self.unwrapInboundIn(data)
+        let part = UpstreamConnection.unwrapInboundIn(data)
         if let delegate {
             delegate.upstream(self, received: part)
         } else {
