@@ -44,10 +44,9 @@ extension ClientConnectionHandler {
     private static func removeHTTPHandlers(fromClient pipeline: ChannelPipeline.SynchronousOperations) {
         Self.remove(IdleStateHandler.self, from: pipeline)
         Self.remove(RequestObserver.self, from: pipeline)
-        Self.remove(ClientProtocolErrorHandler.self, from: pipeline)
         Self.remove(ClientTimeoutHandler.self, from: pipeline)
         Self.remove(NIOHTTPResponseHeadersValidator.self, from: pipeline)
-        Self.remove(HTTPServerPipelineHandler.self, from: pipeline)
+        Self.remove(ClientRequestSequencer.self, from: pipeline)
         Self.remove(HTTPServerUpgradeHandler.self, from: pipeline)
         Self.remove(HTTPResponseEncoder.self, from: pipeline)
     }

@@ -5,7 +5,7 @@ import NIOHTTP1
 /// The handler at the end of a client connection's pipeline: routes each request to its backend and relays
 /// both directions with backpressure.
 ///
-/// One request is in flight at a time (`HTTPServerPipelineHandler` holds pipelined ones back), described by a
+/// One request is in flight at a time (``ClientRequestSequencer`` holds pipelined ones back), described by a
 /// ``ProxyExchange``. Reads from the client pause while the request is routed and while the backend is not
 /// writable; reads from the backend pause while the client is not writable.
 final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {

@@ -5,7 +5,7 @@ import Synchronization
 /// bounded (`STICKY_MAX_CLIENT_CONNECTIONS`), told to quiesce when the proxy shuts down, and closed when the drain runs out of time.
 ///
 /// The small equivalent of swift-nio-extras' `ServerQuiescingHelper`. Quiescing fires NIO's
-/// `ChannelShouldQuiesceEvent` into each connection: `HTTPServerPipelineHandler` then closes an idle connection at
+/// `ChannelShouldQuiesceEvent` into each connection: ``ClientRequestSequencer`` then closes an idle connection at
 /// once and a busy one right after its current response.
 final class ClientConnectionTracker: Sendable {
     private struct State {

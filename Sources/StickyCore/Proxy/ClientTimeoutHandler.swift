@@ -5,8 +5,8 @@ import NIOHTTP1
 /// Cuts off a client that is too slow sending a request (see ``ClientReadTimeouts``): 408 and a closed connection,
 /// or only the close when a response has already begun.
 ///
-/// It sits right behind the request decoder, ahead of `HTTPServerPipelineHandler`, so that it sees every part as
-/// soon as it is decoded (even a pipelined one the pipeline handler holds back) and writes its 408 straight to the
+/// It sits right behind the request decoder, ahead of ``ClientRequestSequencer``, so that it sees every part as
+/// soon as it is decoded (even a pipelined one the sequencer holds back) and writes its 408 straight to the
 /// encoder, outside the request/response sequence of a request whose head never came.
 final class ClientTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart

@@ -110,22 +110,23 @@ final class ProxyServer: Service {
                     // An upgrade configuration with no upgraders: the decoder then hands the bytes that follow
                     // an upgrade request on to the tunnel instead of dropping them.
                     try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
+                        withPipeliningAssistance: false,
                         withServerUpgrade: (upgraders: [], completionHandler: { _ in }),
                         withErrorHandling: false,
                         withOutboundHeaderValidation: true,
                         withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
                         withDecoderLimitConfiguration: runtime.limits.requestDecoderLimits
                     )
+                    let timeouts = ClientTimeoutHandler(
+                        headTimeout: runtime.clientHeadTimeout,
+                        bodyTimeout: runtime.clientBodyTimeout,
+                        logger: runtime.logger
+                    )
                     try sync.addHandler(
-                        ClientTimeoutHandler(
-                            headTimeout: runtime.clientHeadTimeout,
-                            bodyTimeout: runtime.clientBodyTimeout,
-                            logger: runtime.logger
-                        ),
+                        timeouts,
                         position: .after(try sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
                     )
-                    try sync.addHandler(ClientProtocolErrorHandler())
+                    try sync.addHandler(ClientRequestSequencer(), position: .after(timeouts))
                     try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try sync.addHandler(RequestObserver(metrics: runtime.metrics, accessLogger: runtime.accessLogger))
                     try sync.addHandler(

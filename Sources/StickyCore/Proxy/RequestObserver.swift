@@ -83,7 +83,7 @@ final class RequestObserver: ChannelDuplexHandler, RemovableChannelHandler {
 extension RequestObserver {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = RequestObserver.unwrapInboundIn(data) {
-            // One request at a time: the pipelining handler holds the next head back until this response ended.
+            // One request at a time: the ``ClientRequestSequencer`` holds the next head back until this response ended.
             self.finish(complete: false)
             self.record = Record(method: head.method, target: head.uri, start: .now())
         }
