@@ -14,10 +14,12 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --static-swift-stdlib --product sticky-proxy \
-    && swift build -c release --static-swift-stdlib --product demo-app \
+COPY scripts/build-release.sh ./scripts/
+RUN scripts/build-release.sh --static-swift-stdlib --product sticky-proxy \
+    && scripts/build-release.sh --static-swift-stdlib --product demo-app \
     && mkdir /out \
-    && cp "$(swift build -c release --show-bin-path)/sticky-proxy" "$(swift build -c release --show-bin-path)/demo-app" /out/
+    && bin="$(scripts/build-release.sh --static-swift-stdlib --show-bin-path)" \
+    && cp "$bin/sticky-proxy" "$bin/demo-app" /out/
 
 # --- run: Debian with the two shared libraries the stores need ------------------------------------------------------
 FROM debian:bookworm-slim

@@ -15,7 +15,7 @@
 #      and task-clock per request. Skipped with PROFILE_PERF=0.
 #
 # Knobs: PROFILE_REQUESTS (20000), PROFILE_CONNECTIONS (32), PROFILE_SESSIONS (2000), PROFILE_WRK_SECONDS (5),
-# PROFILE_PERF (1), PROFILE_BUILD (1: `swift build -c release` first), PROFILE_BIN (a sticky-proxy binary to use
+# PROFILE_PERF (1), PROFILE_BUILD (1: `scripts/build-release.sh` first), PROFILE_BIN (a sticky-proxy binary to use
 # instead of the release build, e.g. a copy of an older one, for a before/after), PROFILE_OUT (bench/work/profile),
 # PROFILE_ENV (extra VAR=value settings for sticky-proxy, space separated, e.g. "STICKY_THREADS=1").
 # Prints one summary line per store and writes them to $PROFILE_OUT/summary.txt; every process it starts is
@@ -63,10 +63,10 @@ if [ -n "${PROFILE_BIN:-}" ]; then
     PROXY_BIN=$PROFILE_BIN
 elif [ "${PROFILE_BUILD:-1}" = 1 ]; then
     log "building sticky-proxy (release)"
-    swift build -c release --product sticky-proxy >"$ROOT/bench/work/profile-build.log" 2>&1 ||
+    bash "$ROOT/scripts/build-release.sh" --product sticky-proxy >"$ROOT/bench/work/profile-build.log" 2>&1 ||
         { tail -n 30 "$ROOT/bench/work/profile-build.log" >&2; die "release build failed"; }
 fi
-PROXY_BIN=${PROXY_BIN:-"$(swift build -c release --show-bin-path)/sticky-proxy"}
+PROXY_BIN=${PROXY_BIN:-"$(bash "$ROOT/scripts/build-release.sh" --show-bin-path)/sticky-proxy"}
 [ -x "$PROXY_BIN" ] || die "$PROXY_BIN is missing"
 
 rm -rf "$OUT"

@@ -62,9 +62,9 @@ command -v swift >/dev/null || die "swift is not on PATH"
 # 2. sticky-proxy, release build.
 mkdir -p "$ROOT/bench/work"
 log "building sticky-proxy (release; the first build takes several minutes, output in bench/work/build.log)"
-swift build -c release --product sticky-proxy >"$ROOT/bench/work/build.log" 2>&1 ||
+bash "$ROOT/scripts/build-release.sh" --product sticky-proxy >"$ROOT/bench/work/build.log" 2>&1 ||
     { tail -n 30 "$ROOT/bench/work/build.log" >&2; die "release build failed"; }
-PROXY_BIN="$(swift build -c release --show-bin-path)/sticky-proxy"
+PROXY_BIN="$(bash "$ROOT/scripts/build-release.sh" --show-bin-path)/sticky-proxy"
 [ -x "$PROXY_BIN" ] || die "$PROXY_BIN is missing"
 
 # ---------------------------------------------------------------------------------------------------------------
