@@ -91,6 +91,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         case nil:
             break
         }
+        if case .answered(let mapping) = self.runtime.store.getImmediately(key) {
+            // The memory store: answered at once, no future.
+            self.route(exchange, lookup: mapping.map { .found($0) } ?? .absent)
+            return
+        }
         let generation = self.resources.nearCacheGeneration
         self.runtime.store.get(key, deadline: now + self.runtime.storeTimeout, on: context.eventLoop)
             .assumeIsolated()

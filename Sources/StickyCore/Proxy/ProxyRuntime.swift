@@ -69,8 +69,10 @@ final class ProxyRuntime: Sendable {
         )
         // A sliding mapping is refreshed once half of its TTL has passed since this loop last refreshed it.
         let refreshInterval = TimeAmount.nanoseconds(TimeAmount(configuration.defaultTTL).nanoseconds / 2)
+        // The memory store is in this process already: a near-cache in front of it would only copy it.
+        let isMemory = if case .memory = configuration.store { true } else { false }
         let nearCache = NearCache(
-            capacity: configuration.nearCacheSize,
+            capacity: isMemory ? 0 : configuration.nearCacheSize,
             ttl: configuration.nearCacheTTL,
             clock: ContinuousClock()
         )

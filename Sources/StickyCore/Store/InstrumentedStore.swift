@@ -41,6 +41,15 @@ public final class InstrumentedStore: StoreBackend {
         self.measuring(.get) { self.inner.get(key, deadline: deadline, on: eventLoop) }
     }
 
+    public func getImmediately(_ key: StoreKey) -> ImmediateLookup {
+        let start = NIODeadline.now()
+        let answer = self.inner.getImmediately(key)
+        if case .answered = answer {
+            self.metrics.record(.get, nanoseconds: (NIODeadline.now() - start).nanoseconds, error: nil)
+        }
+        return answer
+    }
+
     public func set(
         _ key: StoreKey,
         to mapping: StoredMapping,

@@ -173,6 +173,11 @@ extension MemoryStore: StoreBackend {
         eventLoop.makeSucceededFuture(self.get(key))
     }
 
+    /// A lookup without a future: one short critical section on the key's shard.
+    public func getImmediately(_ key: StoreKey) -> ImmediateLookup {
+        .answered(self.get(key))
+    }
+
     public func set(
         _ key: StoreKey,
         to mapping: StoredMapping,

@@ -9,6 +9,10 @@ public protocol StoreBackend: Sendable {
     /// The mapping stored under `key`, or `nil` when there is none.
     func get(_ key: StoreKey, deadline: NIODeadline, on eventLoop: any EventLoop) -> EventLoopFuture<StoredMapping?>
 
+    /// The answer to ``get(_:deadline:on:)`` right now, from a store that has it in this process without waiting
+    /// (the memory store); ``ImmediateLookup/unavailable`` from any other, which is the default.
+    func getImmediately(_ key: StoreKey) -> ImmediateLookup
+
     /// Records `mapping` under `key` for `ttl`, replacing whatever was there.
     func set(
         _ key: StoreKey,
@@ -38,4 +42,16 @@ public protocol StoreBackend: Sendable {
         deadline: NIODeadline,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<StoredMapping>
+}
+
+/// What ``StoreBackend/getImmediately(_:)`` found.
+public enum ImmediateLookup: Sendable, Equatable {
+    /// The store answered: the mapping, or `nil` when there is none.
+    case answered(StoredMapping?)
+    /// This store answers only through ``StoreBackend/get(_:deadline:on:)``.
+    case unavailable
+}
+
+extension StoreBackend {
+    public func getImmediately(_ key: StoreKey) -> ImmediateLookup { .unavailable }
 }

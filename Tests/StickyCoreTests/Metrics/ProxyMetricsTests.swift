@@ -144,6 +144,24 @@ import Testing
         #expect(try self.counter("sticky_store_errors_total", [("operation", "delete"), ("kind", "other")]) == 1)
         #expect(try self.counter("sticky_store_errors_total", [("operation", "set"), ("kind", "timeout")]) == 0)
     }
+
+    @Test func anImmediateLookupIsTimedAsAGetAndOnlyTheMemoryStoreAnswersOne() throws {
+        let metrics = ProxyMetrics(backendNames: [], factory: self.factory)
+        let loop = EmbeddedEventLoop()
+        let key = StoreKey(rawValue: "k")
+        let memory = MemoryStore(maxEntries: 10, clock: ContinuousClock())
+        let instrumented = InstrumentedStore(wrapping: memory, metrics: metrics)
+        #expect(instrumented.getImmediately(key) == .answered(nil))
+        try memory.set(key, to: StoredMapping(backend: "web1", slides: false), ttl: .seconds(60),
+            deadline: .now() + .seconds(5), on: loop).wait()
+        #expect(instrumented.getImmediately(key) == .answered(StoredMapping(backend: "web1", slides: false)))
+        let timer = try self.factory.expectTimer("sticky_store_operation_duration_seconds", [("operation", "get")])
+        #expect(timer.values.count == 2)
+
+        let remote = InstrumentedStore(wrapping: AlwaysFailingStore(error: StoreError.timeout), metrics: metrics)
+        #expect(remote.getImmediately(key) == .unavailable)
+        #expect(timer.values.count == 2, "a store that cannot answer at once records nothing")
+    }
 }
 
 /// A store whose every call fails with one error.
