@@ -59,8 +59,28 @@ final class MemcachedServerProcess {
     }
 
     /// Stops answering without closing anything (SIGSTOP), like a hung server.
+    /// Stops the server (SIGSTOP) and returns once every one of its threads is stopped: the signal is delivered
+    /// asynchronously, and a worker thread that is still running could answer one more request.
     func pause() {
-        if let process = self.process { _ = Glibc.kill(process.processIdentifier, SIGSTOP) }
+        guard let process = self.process else { return }
+        let pid = process.processIdentifier
+        _ = Glibc.kill(pid, SIGSTOP)
+        for _ in 0..<200 {
+            if Self.allThreadsStopped(pid) { return }
+            usleep(5_000)
+        }
+    }
+
+    private static func allThreadsStopped(_ pid: Int32) -> Bool {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return false }
+        return threads.allSatisfy { thread in
+            // The state is the field after the parenthesised command name: T (stopped) or t (traced).
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let state = stat[stat.index(after: close)...].drop { $0 == " " }.first
+            return state == "T" || state == "t"
+        }
     }
 
     func resume() {
