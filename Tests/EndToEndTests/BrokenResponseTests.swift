@@ -28,6 +28,24 @@ struct BrokenResponseTests {
             name: "a NUL in a header",
             response: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-Nul: a\u{0}b\r\n\r\nabc"
         ),
+        // The proxy does not run NIO's outbound header validators: these show the parser already refuses what they
+        // would have caught, so nothing of the kind reaches the client.
+        Case(
+            name: "a control character in a header value",
+            response: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-Ctl: a\u{1}b\r\n\r\nabc"
+        ),
+        Case(
+            name: "a DEL in a header value",
+            response: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-Del: a\u{7f}b\r\n\r\nabc"
+        ),
+        Case(
+            name: "a bare LF inside a header value",
+            response: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-LF: a\nInjected: yes\r\n\r\nabc"
+        ),
+        Case(
+            name: "a separator in a header name",
+            response: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX(Bad): a\r\n\r\nabc"
+        ),
         Case(
             name: "endless headers (more fields than the limit)",
             response: "HTTP/1.1 200 OK\r\n" + (1...5000).map { "X-H\($0): v\r\n" }.joined() + "Content-Length: 3\r\n\r\nabc"

@@ -51,6 +51,12 @@ struct HostileClientTests {
         ),
         Case("a NUL in a header value", "GET / HTTP/1.1\r\nHost: app\r\nX-Nul: a\u{0}b\r\n\r\n"),
         Case("a bare CR in a header value", "GET / HTTP/1.1\r\nHost: app\r\nX-CR: a\rb\r\n\r\n"),
+        // No outbound header validator runs behind the parser: these show the parser already refuses what it would
+        // have caught, so nothing of the kind is forwarded.
+        Case("a control character in a header value", "GET / HTTP/1.1\r\nHost: app\r\nX-Ctl: a\u{1}b\r\n\r\n"),
+        Case("a DEL in a header value", "GET / HTTP/1.1\r\nHost: app\r\nX-Del: a\u{7f}b\r\n\r\n"),
+        Case("a bare LF inside a header value", "GET / HTTP/1.1\r\nHost: app\r\nX-LF: a\nInjected: yes\r\n\r\n"),
+        Case("a separator in a header name", "GET / HTTP/1.1\r\nHost: app\r\nX(Bad): a\r\n\r\n"),
         Case("a bare CR in the request line", "GET /\r HTTP/1.1\r\nHost: app\r\n\r\n"),
         Case("a space before the colon", "GET / HTTP/1.1\r\nHost: app\r\nX-Space : a\r\n\r\n"),
         Case(
@@ -230,6 +236,35 @@ struct HostileClientTests {
         #expect(try RawRequest.send(request, on: connection).status == 200)
         POSIX.sleep(milliseconds: 2500)
         #expect(try RawRequest.send(request, on: connection).status == 200, "\(cluster.diagnostics())")
+    }
+
+    @Test("an idle connection is closed after the idle timeout; one waiting for a slow backend is not idle")
+    func idleTimeoutClosesOnlyIdleConnections() throws {
+        let backend = try ScriptedBackend { head in
+            if head.hasPrefix("GET /slow") { POSIX.sleep(milliseconds: 2500) }
+            return Self.okResponse
+        }
+        defer { backend.stop() }
+        let cluster = try Self.proxy(in: "client-idle", before: backend, environment: ["STICKY_CLIENT_IDLE_TIMEOUT": "1"])
+        defer { cluster.stop() }
+        let request = Array("GET / HTTP/1.1\r\nHost: app\r\n\r\n".utf8)
+
+        // Waiting 2.5 s for its response, longer than the idle timeout: answered, and the connection still serves.
+        let waiting = BufferedSocket(try TCPSocket(port: cluster.proxyPort, timeout: .seconds(20)))
+        defer { waiting.close() }
+        let slow = Array("GET /slow HTTP/1.1\r\nHost: app\r\n\r\n".utf8)
+        #expect(try RawRequest.send(slow, on: waiting).status == 200, "\(cluster.diagnostics())")
+        #expect(try RawRequest.send(request, on: waiting).status == 200)
+
+        // Idle after its response, and idle from the start: both closed once the timeout has passed.
+        let used = BufferedSocket(try TCPSocket(port: cluster.proxyPort, timeout: .seconds(20)))
+        defer { used.close() }
+        #expect(try RawRequest.send(request, on: used).status == 200)
+        let silent = BufferedSocket(try TCPSocket(port: cluster.proxyPort, timeout: .seconds(20)))
+        defer { silent.close() }
+        POSIX.sleep(milliseconds: 2500)
+        #expect(try RawRequest.send(request, on: used).response == nil, "an idle connection was kept")
+        #expect(try RawRequest.send(request, on: silent).response == nil, "a silent connection was kept")
     }
 
     @Test("beyond the connection limit a new connection is closed at once; the open ones keep working")

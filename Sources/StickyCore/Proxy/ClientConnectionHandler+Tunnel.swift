@@ -42,10 +42,7 @@ extension ClientConnectionHandler {
 
     /// The client side's HTTP handlers, all but the decoder.
     private static func removeHTTPHandlers(fromClient pipeline: ChannelPipeline.SynchronousOperations) {
-        Self.remove(IdleStateHandler.self, from: pipeline)
         Self.remove(RequestObserver.self, from: pipeline)
-        Self.remove(ClientTimeoutHandler.self, from: pipeline)
-        Self.remove(NIOHTTPResponseHeadersValidator.self, from: pipeline)
         Self.remove(ClientRequestSequencer.self, from: pipeline)
         Self.remove(HTTPServerUpgradeHandler.self, from: pipeline)
         Self.remove(HTTPResponseEncoder.self, from: pipeline)
@@ -54,7 +51,6 @@ extension ClientConnectionHandler {
     /// The backend side's HTTP handlers, all but the decoder.
     private static func removeHTTPHandlers(fromUpstream pipeline: ChannelPipeline.SynchronousOperations) {
         Self.remove(IdleStateHandler.self, from: pipeline)
-        Self.remove(NIOHTTPRequestHeadersValidator.self, from: pipeline)
         Self.remove(HTTPRequestEncoder.self, from: pipeline)
     }
 

@@ -403,12 +403,6 @@ extension ClientConnectionHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            if self.exchange == nil {
-                context.close(promise: nil)
-            }
-            return
-        }
         if case ChannelEvent.inputClosed = event {
             self.clientInputClosed(context: context)
             return

@@ -1,16 +1,17 @@
 import NIOCore
 
-/// When a client has taken too long to send a request: the head within `STICKY_CLIENT_HEAD_TIMEOUT` of its first
-/// byte (a slowloris client sending a byte a second is cut off), and the body without a pause longer than
-/// `STICKY_CLIENT_BODY_TIMEOUT` while the proxy is waiting for it.
+/// When a client has taken too long: to send a request's head (within `STICKY_CLIENT_HEAD_TIMEOUT` of its first
+/// byte, so a slowloris client sending a byte a second is cut off), its body (no pause longer than
+/// `STICKY_CLIENT_BODY_TIMEOUT` while the proxy is waiting for it), or its next request (a keep-alive connection idle
+/// for `STICKY_CLIENT_IDLE_TIMEOUT` since it opened or since its last response ended).
 ///
-/// A pure state machine: ``ClientTimeoutHandler`` feeds it what passes through the pipeline, with the time, and
-/// schedules a check at the deadline it returns. The idle time between requests is not its business
-/// (`STICKY_CLIENT_IDLE_TIMEOUT` is), nor is a body the proxy itself holds back because the backend is slow to take
-/// it: only a read the proxy asked for and did not get counts against the body timeout.
+/// A pure state machine: ``ClientRequestSequencer`` feeds it what passes through the pipeline, with the time, and
+/// schedules a check at the deadline it returns. A body the proxy itself holds back because the backend is slow to
+/// take it does not count: only a read the proxy asked for and did not get counts against the body timeout. Nor does
+/// a backend that is slow to answer: a connection waiting for a response is not idle.
 struct ClientReadTimeouts {
     enum Kind: Sendable, Equatable {
-        case head, body
+        case head, body, idle
     }
 
     enum Verdict: Equatable {
@@ -30,15 +31,29 @@ struct ClientReadTimeouts {
 
     let headTimeout: TimeAmount
     let bodyTimeout: TimeAmount
+    let idleTimeout: TimeAmount
     private var phase = Phase.betweenRequests
     /// Since when the proxy has asked for more of the body without getting any.
     private var bodyWantedSince: NIODeadline?
     /// Whether the decoder produced a part since the last read completed.
     private var partsSinceLastRead = false
+    /// Requests whose response has not ended yet.
+    private var awaitingResponse = 0
+    /// Since when the connection has been idle: no request arriving and none waiting for its response.
+    private var idleSince: NIODeadline?
+    /// A request ended after its response (an early answer): idle from the end of this read on.
+    private var idleFromThisRead = false
 
-    init(headTimeout: TimeAmount, bodyTimeout: TimeAmount) {
+    init(headTimeout: TimeAmount, bodyTimeout: TimeAmount, idleTimeout: TimeAmount) {
         self.headTimeout = headTimeout
         self.bodyTimeout = bodyTimeout
+        self.idleTimeout = idleTimeout
+    }
+
+    /// The connection opened: idle until its first bytes. Returns the deadline to check at.
+    mutating func opened(at now: NIODeadline) -> NIODeadline? {
+        self.idleSince = now
+        return now + self.idleTimeout
     }
 
     /// The decoder produced `part`.
@@ -46,22 +61,43 @@ struct ClientReadTimeouts {
         self.partsSinceLastRead = true
         self.bodyWantedSince = nil
         switch part {
-        case .head: self.phase = .readingBody
-        case .body: break
-        case .end: self.phase = .betweenRequests
+        case .head:
+            self.phase = .readingBody
+            self.awaitingResponse += 1
+            self.idleSince = nil
+        case .body:
+            break
+        case .end:
+            self.phase = .betweenRequests
+            self.idleFromThisRead = self.awaitingResponse == 0
         }
+    }
+
+    /// A response's end was written. Returns the deadline to check at, when the connection is idle from now on.
+    mutating func responseEnded(at now: NIODeadline) -> NIODeadline? {
+        self.awaitingResponse = max(0, self.awaitingResponse - 1)
+        guard self.awaitingResponse == 0, self.phase == .betweenRequests else { return nil }
+        self.idleSince = now
+        return now + self.idleTimeout
     }
 
     /// A read from the socket completed. Bytes that gave no part between requests are the start of a head
     /// (a part-less read in the middle of a body is a partial chunk line: progress all the same). Returns the
     /// deadline to check at, when one starts.
     mutating func readCompleted(at now: NIODeadline) -> NIODeadline? {
-        defer { self.partsSinceLastRead = false }
+        defer {
+            self.partsSinceLastRead = false
+            self.idleFromThisRead = false
+        }
         switch self.phase {
         case .betweenRequests where !self.partsSinceLastRead:
             let due = now + self.headTimeout
             self.phase = .readingHead(due: due)
+            self.idleSince = nil
             return due
+        case .betweenRequests where self.idleFromThisRead && self.awaitingResponse == 0:
+            self.idleSince = now
+            return now + self.idleTimeout
         case .readingBody:
             self.bodyWantedSince = nil
             return nil
@@ -87,7 +123,9 @@ struct ClientReadTimeouts {
             let due = since + self.bodyTimeout
             return now >= due ? .timedOut(.body) : .checkAgain(at: due)
         case .betweenRequests:
-            return .checkAgain(at: nil)
+            guard let since = self.idleSince else { return .checkAgain(at: nil) }
+            let due = since + self.idleTimeout
+            return now >= due ? .timedOut(.idle) : .checkAgain(at: due)
         }
     }
 }

@@ -1,15 +1,23 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Keeps a client connection to one request at a time (``ClientRequestSequence``) and answers a request the HTTP
-/// decoder refused: 431 when the head went past `STICKY_MAX_HEADER_BYTES` or `STICKY_MAX_HEADER_COUNT` while it was
-/// read, 400 for anything else malformed (ambiguous framing, an invalid chunk size, a bare CR, obs-fold…), or only
-/// the close when a response has already begun.
+/// The HTTP/1 discipline of a client connection, right behind the request decoder: one request at a time
+/// (``ClientRequestSequence``), the client's timeouts (``ClientReadTimeouts``), and the answer to a request the
+/// decoder refused.
 ///
-/// It takes the place of NIO's `HTTPServerPipelineHandler` and `HTTPServerProtocolErrorHandler`, and like them it
-/// closes an idle connection on `ChannelShouldQuiesceEvent` and lets a busy one finish its request first. Nothing of
-/// a refused request is forwarded: the decoder stops at the error, and the ``ClientConnectionHandler`` closes the
-/// connection after it.
+/// - A pipelined request waits until the response before it has ended; only then do the client's reads wait too.
+/// - A client too slow with a head or a body gets 408 and a closed connection, or only the close when a response
+///   has already begun; one idle for `STICKY_CLIENT_IDLE_TIMEOUT` is closed.
+/// - A malformed request gets 431 when its head went past `STICKY_MAX_HEADER_BYTES` or `STICKY_MAX_HEADER_COUNT`
+///   while it was read, 400 for anything else (ambiguous framing, an invalid chunk size, a bare CR, obs-fold…), or
+///   only the close when a response has already begun. Nothing of it is forwarded: the decoder stops at the error,
+///   and the ``ClientConnectionHandler`` closes the connection after it.
+/// - `ChannelShouldQuiesceEvent` closes an idle connection at once and a busy one after its request.
+///
+/// It takes the place of NIO's `HTTPServerPipelineHandler`, `HTTPServerProtocolErrorHandler` and `IdleStateHandler`
+/// in one handler: each handler a request passes costs every part a dynamic cast (callgrind:
+/// `scripts/bench/profile.sh`). Its own answers are written straight to the encoder, outside the sequence.
 final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -19,6 +27,19 @@ final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandle
     private var sequence = ClientRequestSequence()
     /// Delivering held events; a response ending meanwhile (re-entrantly) leaves the delivery to the loop running.
     private var releasing = false
+    var timeouts: ClientReadTimeouts
+    let logger: Logger
+    var check: Scheduled<Void>?
+    var checkDue: NIODeadline?
+    var timedOut = false
+
+    init(timeouts: ClientReadTimeouts, logger: Logger) {
+        self.timeouts = timeouts
+        self.logger = logger
+    }
+
+    /// Whether a final response head was written and its end not yet.
+    var responseStarted: Bool { self.sequence.responseStarted }
 
     /// The status for a decoder error.
     static func status(for error: HTTPParserError) -> HTTPResponseStatus {
@@ -75,8 +96,19 @@ final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandle
 // MARK: - ChannelHandler
 
 extension ClientRequestSequencer {
+    func channelActive(context: ChannelHandlerContext) {
+        self.scheduleCheck(at: self.timeouts.opened(at: .now()), context: context)
+        context.fireChannelActive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.timedOut else { return }
         let part = ClientRequestSequencer.unwrapInboundIn(data)
+        switch part {
+        case .head: self.timeouts.received(.head)
+        case .body: self.timeouts.received(.body)
+        case .end: self.timeouts.received(.end)
+        }
         guard self.sequence.receive(.part(part)) == .deliver else { return }
         context.fireChannelRead(data)
         if case .end = part, self.sequence.isDone {
@@ -105,13 +137,20 @@ extension ClientRequestSequencer {
         context.fireUserInboundEventTriggered(event)
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.scheduleCheck(at: self.timeouts.readCompleted(at: .now()), context: context)
+        context.fireChannelReadComplete()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.sequence.reset()
+        self.cancelCheck()
         context.fireChannelInactive()
     }
 
     func read(context: ChannelHandlerContext) {
         if self.sequence.passRead() {
+            self.scheduleCheck(at: self.timeouts.readRequested(at: .now()), context: context)
             context.read()
         }
     }
@@ -124,6 +163,7 @@ extension ClientRequestSequencer {
         case .body:
             context.write(data, promise: promise)
         case .end:
+            self.scheduleCheck(at: self.timeouts.responseEnded(at: .now()), context: context)
             switch self.sequence.responseEndWritten() {
             case .close:
                 let channel = context.channel
@@ -138,8 +178,9 @@ extension ClientRequestSequencer {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        // Removed for a tunnel (after a 101 nothing can be held: the decoder stops at an upgrade). A read held
-        // back still has to happen.
+        // Removed for a tunnel (after a 101 nothing can be held: the decoder stops at an upgrade), which has no
+        // timeouts. A read held back still has to happen.
+        self.cancelCheck()
         if self.sequence.takeHeldRead() {
             context.read()
         }

@@ -114,8 +114,10 @@ final class UpstreamPool {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    // No outbound header validator: see the client side in ``ProxyServer``.
                     try sync.addHTTPClientHandlers(
                         leftOverBytesStrategy: .forwardBytes,
+                        enableOutboundHeaderValidation: false,
                         decoderLimitConfiguration: decoderLimits
                     )
                     // Read idleness only: an idle pooled connection reads nothing either, and watching writes too

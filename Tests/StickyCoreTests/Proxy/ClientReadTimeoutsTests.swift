@@ -8,7 +8,7 @@ import Testing
     private func at(_ seconds: Double) -> NIODeadline { start + .milliseconds(Int64(seconds * 1000)) }
 
     private func timeouts() -> ClientReadTimeouts {
-        ClientReadTimeouts(headTimeout: .seconds(10), bodyTimeout: .seconds(30))
+        ClientReadTimeouts(headTimeout: .seconds(10), bodyTimeout: .seconds(30), idleTimeout: .seconds(60))
     }
 
     @Test func aHeadThatArrivesInOneReadStartsNoClock() {
@@ -74,5 +74,59 @@ import Testing
         _ = timeouts.readCompleted(at: at(1))
         #expect(timeouts.readRequested(at: at(1)) == nil, "between requests the idle timeout rules")
         #expect(timeouts.readCompleted(at: at(50)) == at(60))
+    }
+
+    // MARK: idle
+
+    @Test func aConnectionThatNeverSendsAnythingIsIdleFromItsOpening() {
+        var timeouts = timeouts()
+        #expect(timeouts.opened(at: at(0)) == at(60))
+        #expect(timeouts.check(at: at(59)) == .checkAgain(at: at(60)))
+        #expect(timeouts.check(at: at(60)) == .timedOut(.idle))
+    }
+
+    @Test func aRequestWaitingForItsResponseIsNotIdleHoweverLong() {
+        var timeouts = timeouts()
+        _ = timeouts.opened(at: at(0))
+        timeouts.received(.head)
+        timeouts.received(.end)
+        #expect(timeouts.readCompleted(at: at(1)) == nil)
+        #expect(timeouts.check(at: at(3_600)) == .checkAgain(at: nil))
+        // The idle time counts from the end of the response, not from the last bytes read.
+        #expect(timeouts.responseEnded(at: at(3_600)) == at(3_660))
+        #expect(timeouts.check(at: at(3_659)) == .checkAgain(at: at(3_660)))
+        #expect(timeouts.check(at: at(3_660)) == .timedOut(.idle))
+    }
+
+    @Test func theNextRequestsFirstBytesEndTheIdleTimeAndStartTheHeadClock() {
+        var timeouts = timeouts()
+        _ = timeouts.opened(at: at(0))
+        #expect(timeouts.readCompleted(at: at(50)) == at(60))
+        #expect(timeouts.check(at: at(61)) == .timedOut(.head), "a partial head is the head timeout's business")
+        timeouts.received(.head)
+        timeouts.received(.end)
+        _ = timeouts.readCompleted(at: at(62))
+        #expect(timeouts.check(at: at(200)) == .checkAgain(at: nil))
+    }
+
+    @Test func aPipelinedRequestKeepsTheConnectionBusyUntilItsOwnResponseEnded() {
+        var timeouts = timeouts()
+        for _ in 0..<2 {
+            timeouts.received(.head)
+            timeouts.received(.end)
+        }
+        _ = timeouts.readCompleted(at: at(0))
+        #expect(timeouts.responseEnded(at: at(1)) == nil)
+        #expect(timeouts.check(at: at(500)) == .checkAgain(at: nil))
+        #expect(timeouts.responseEnded(at: at(501)) == at(561))
+    }
+
+    @Test func aRequestThatEndsAfterItsEarlyResponseIsIdleFromItsEnd() {
+        var timeouts = timeouts()
+        timeouts.received(.head)
+        #expect(timeouts.responseEnded(at: at(1)) == nil, "the body is still coming")
+        timeouts.received(.end)
+        #expect(timeouts.readCompleted(at: at(2)) == at(62))
+        #expect(timeouts.check(at: at(62)) == .timedOut(.idle))
     }
 }
