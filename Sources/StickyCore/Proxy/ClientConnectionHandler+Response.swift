@@ -118,13 +118,13 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     func forwardHead(_ head: HTTPResponseHead, of exchange: ProxyExchange) {
         guard let context else { return }
         exchange.responsePhase = .streaming
-        self.noteRouting(of: exchange, context: context)
+        self.noteRouting(of: exchange)
         if head.status == .switchingProtocols, exchange.upgrade != nil {
             // The tunnel starts at this response's `.end`, which the decoder emits right after the head.
             exchange.switchingProtocols = true
             let clientHead = HeaderRewriter.clientResponse(head, requestVersion: exchange.requestHead.version,
                 keepAlive: true)
-            context.write(ClientConnectionHandler.wrapOutboundOut(.head(clientHead)), promise: nil)
+            self.write(.head(clientHead), context: context)
             return
         }
         if exchange.upgrade != nil || !exchange.requestComplete {
@@ -146,7 +146,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             requestVersion: exchange.requestHead.version,
             keepAlive: exchange.clientKeepAlive
         )
-        context.write(ClientConnectionHandler.wrapOutboundOut(.head(clientHead)), promise: nil)
+        self.write(.head(clientHead), context: context)
     }
 
     // MARK: the body
@@ -157,7 +157,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         case .head:
             self.upstreamFailed(exchange, error: UpstreamError.closedBeforeResponse)
         case .body(let buffer):
-            context.write(ClientConnectionHandler.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            self.write(.body(.byteBuffer(buffer)), context: context)
             if !context.channel.isWritable {
                 // Pause before flushing: a flush that drains the buffer reports writability again at once.
                 exchange.upstream?.setReadsPaused(true)
@@ -193,12 +193,12 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     /// Writes the end of a response, then either reads the next request or closes the connection.
     func endResponse(keepAlive: Bool, trailers: HTTPHeaders? = nil, context: ChannelHandlerContext) {
         if keepAlive {
-            context.writeAndFlush(ClientConnectionHandler.wrapOutboundOut(.end(trailers)), promise: nil)
+            _ = self.writeAndFlush(.end(trailers), context: context)
             self.setClientReadsPaused(false)
         } else {
             self.finished = true
             let channel = context.channel
-            context.writeAndFlush(ClientConnectionHandler.wrapOutboundOut(.end(trailers))).whenComplete { _ in
+            self.writeAndFlush(.end(trailers), context: context).whenComplete { _ in
                 channel.close(promise: nil)
             }
         }
@@ -275,7 +275,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             upstream.delegate = nil
             upstream.close()
         }
-        self.noteRouting(of: exchange, context: context)
+        self.noteRouting(of: exchange)
         // Unread body bytes would be taken for the next request: close instead.
         let keepAlive = exchange.clientKeepAlive && exchange.requestComplete && exchange.upgrade == nil
             && !self.runtime.isDraining
@@ -307,8 +307,8 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             extraHeaders: extraHeaders,
             allocator: context.channel.allocator
         )
-        context.write(ClientConnectionHandler.wrapOutboundOut(.head(answer.head)), promise: nil)
-        context.write(ClientConnectionHandler.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        self.write(.head(answer.head), context: context)
+        self.write(.body(.byteBuffer(answer.body)), context: context)
         self.endResponse(keepAlive: keepAlive, context: context)
     }
 }

@@ -42,7 +42,6 @@ extension ClientConnectionHandler {
 
     /// The client side's HTTP handlers, all but the decoder.
     private static func removeHTTPHandlers(fromClient pipeline: ChannelPipeline.SynchronousOperations) {
-        Self.remove(RequestObserver.self, from: pipeline)
         Self.remove(ClientRequestSequencer.self, from: pipeline)
         Self.remove(HTTPServerUpgradeHandler.self, from: pipeline)
         Self.remove(HTTPResponseEncoder.self, from: pipeline)

@@ -30,11 +30,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// look-up of the channel's address cost more than the rest of the header rewrite) and kept for the connection.
     private var clientAddress: String?
     private var clientAddressKnown = false
+    /// Counts each request and writes its access-log line.
+    var observer: RequestObserver
 
     init(runtime: ProxyRuntime, resources: LoopResources) {
         self.runtime = runtime
         self.resources = resources
         self.logger = runtime.logger
+        self.observer = RequestObserver(metrics: runtime.metrics, accessLogger: runtime.accessLogger)
     }
 
     // MARK: client reads
@@ -267,10 +270,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         exchange.bufferedBody.removeAll()
         upstream.flush()
         if exchange.expectsContinue, !exchange.requestComplete {
-            context.writeAndFlush(
-                ClientConnectionHandler.wrapOutboundOut(.head(HTTPResponseHead(version: exchange.requestHead.version, status: .continue))),
-                promise: nil
-            )
+            self.write(.head(HTTPResponseHead(version: exchange.requestHead.version, status: .continue)), context: context)
+            context.flush()
         }
         exchange.lastActivity = .now()
         if self.timeoutCheck == nil {
@@ -350,6 +351,7 @@ extension ClientConnectionHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = ClientConnectionHandler.unwrapInboundIn(data)
         if case .head(let head) = part {
+            self.observer.requestStarted(head)
             guard !self.finished else { return }
             self.start(head, context: context)
             return
@@ -389,6 +391,7 @@ extension ClientConnectionHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.observer.connectionClosed()
         self.finished = true
         self.stopTimeoutCheck()
         if let exchange = self.exchange {

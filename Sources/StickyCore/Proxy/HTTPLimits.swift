@@ -52,13 +52,14 @@ public struct HTTPLimits: Hashable, Sendable {
         var hosts = 0
         var hasTransferEncoding = false
         for (name, value) in head.headers {
-            headerBytes += name.utf8.count + value.utf8.count
-            if Self.isNamed(name, "cookie") {
-                cookieBytes += value.utf8.count
-            } else if Self.isNamed(name, "host") {
-                hosts += 1
-            } else if Self.isNamed(name, "transfer-encoding") {
-                hasTransferEncoding = true
+            let nameLength = name.utf8.count
+            headerBytes += nameLength + value.utf8.count
+            // By length first: most names are then compared with nothing.
+            switch nameLength {
+            case 6 where Self.isNamed(name, "cookie"): cookieBytes += value.utf8.count
+            case 4 where Self.isNamed(name, "host"): hosts += 1
+            case 17 where Self.isNamed(name, "transfer-encoding"): hasTransferEncoding = true
+            default: break
             }
         }
         if headerBytes > self.maxHeaderBytes || cookieBytes > self.maxCookieBytes {

@@ -130,7 +130,6 @@ final class ProxyServer: Service {
                         ClientRequestSequencer(timeouts: timeouts, logger: runtime.logger),
                         position: .after(try sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
                     )
-                    try sync.addHandler(RequestObserver(metrics: runtime.metrics, accessLogger: runtime.accessLogger))
                     try sync.addHandler(
                         ClientConnectionHandler(runtime: runtime, resources: runtime.resources(for: channel.eventLoop))
                     )

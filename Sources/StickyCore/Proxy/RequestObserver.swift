@@ -2,23 +2,18 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Watches each request and its response go by on a client connection, to count it (`sticky_requests_total`,
+/// Watches each request and its response on a client connection, to count it (`sticky_requests_total`,
 /// `sticky_affinity_decisions_total`) and, when the access log is on, to write its one line.
 ///
-/// It sits just before the ``ClientConnectionHandler`` and changes nothing that passes. The head of a request
-/// starts a record; the response's status and body bytes are added as they are written; the response's `.end`
-/// (or a `101`, after which the connection is a tunnel, or the connection closing) finishes it. The backend and the
-/// affinity decision come from the ``ClientConnectionHandler`` as a ``Routed`` outbound user event, sent before the
-/// response head.
+/// The ``ClientConnectionHandler`` owns one and tells it what goes by: each request head, how the request was
+/// routed, each response part it writes, and the connection closing. (It was a handler of its own; each handler a
+/// request passes costs every part a dynamic cast.) The head of a request starts a record; the response's status
+/// and body bytes are added as they are written; the response's `.end` (or a `101`, after which the connection is
+/// a tunnel, or the connection closing) finishes it.
 ///
 /// What it logs is chosen to keep secrets out: the method, the path without query or `;` parameters, the status,
 /// the backend, the decision, the duration and the body bytes. Never a header, a cookie or a query.
-final class RequestObserver: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
-
+struct RequestObserver {
     /// How the current request was routed; sent by the ``ClientConnectionHandler`` before the response head.
     struct Routed {
         var backend: String?
@@ -44,7 +39,7 @@ final class RequestObserver: ChannelDuplexHandler, RemovableChannelHandler {
         self.accessLogger = accessLogger
     }
 
-    private func finish(complete: Bool) {
+    private mutating func finish(complete: Bool) {
         guard let record = self.record else { return }
         self.record = nil
         if let decision = record.routed.decision {
@@ -78,20 +73,22 @@ final class RequestObserver: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-// MARK: - ChannelHandler
-
 extension RequestObserver {
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = RequestObserver.unwrapInboundIn(data) {
-            // One request at a time: the ``ClientRequestSequencer`` holds the next head back until this response ended.
-            self.finish(complete: false)
-            self.record = Record(method: head.method, target: head.uri, start: .now())
-        }
-        context.fireChannelRead(data)
+    /// A request's head arrived.
+    mutating func requestStarted(_ head: HTTPRequestHead) {
+        // One request at a time: the ``ClientRequestSequencer`` holds the next head back until this response ended.
+        self.finish(complete: false)
+        self.record = Record(method: head.method, target: head.uri, start: .now())
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch RequestObserver.unwrapOutboundIn(data) {
+    /// The backend and decision of the response about to be written.
+    mutating func routed(_ routed: Routed) {
+        self.record?.routed = routed
+    }
+
+    /// A response part is being written.
+    mutating func responseWritten(_ part: HTTPServerResponsePart) {
+        switch part {
         case .head(let head):
             let code = Int(head.status.code)
             if code >= 200 || code == 101 {
@@ -104,26 +101,12 @@ extension RequestObserver {
         case .body(let body):
             self.record?.bodyBytes += body.readableBytes
         case .end:
-            // Before passing it on: writing the end lets the next pipelined request in, re-entrantly.
             self.finish(complete: true)
         }
-        context.write(data, promise: promise)
     }
 
-    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
-        if let routed = event as? Routed {
-            self.record?.routed = routed
-            promise?.succeed()
-            return
-        }
-        context.triggerUserOutboundEvent(event, promise: promise)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
+    /// The connection closed: a request still open is logged as aborted.
+    mutating func connectionClosed() {
         self.finish(complete: false)
-        context.fireChannelInactive()
     }
 }
-
-@available(*, unavailable)
-extension RequestObserver: Sendable {}
