@@ -62,9 +62,15 @@ public struct SessionExtractor: Sendable {
     /// The rank of `name` in ``cookieNames`` if it is configured and ranks before `limit`.
     private func rank(of name: Substring, below limit: Int) -> Int? {
         let count = name.utf8.count
-        for rank in 0..<limit {
-            let candidate = cookieNames[rank].utf8
-            if candidate.count == count && candidate.elementsEqual(name.utf8) {
+        for rank in 0..<limit where cookieNames[rank].utf8.count == count {
+            // Byte for byte on the contiguous storage of both (always there for native strings).
+            let equal =
+                name.utf8.withContiguousStorageIfAvailable { actual in
+                    cookieNames[rank].utf8.withContiguousStorageIfAvailable { expected in
+                        actual.elementsEqual(expected)
+                    }
+                } ?? nil
+            if equal ?? cookieNames[rank].utf8.elementsEqual(name.utf8) {
                 return rank
             }
         }
