@@ -32,20 +32,30 @@ struct DemoServer {
                 }
             }
 
-        let channel = try bootstrap.bind(host: self.options.host, port: self.options.port).wait()
-        let port = channel.localAddress?.port ?? self.options.port
-        Console.out("demo-app \(name) listening on \(self.options.host):\(port)")
-
+        // The signal handlers come before the port is bound: anyone who sees the port open (a test, a supervisor)
+        // may send SIGTERM at once, and one arriving before the handlers would be ignored and lost.
+        let stop = group.next().makePromise(of: Void.self)
         let signalSources = [SIGTERM, SIGINT].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
-                channel.close(promise: nil)
+                stop.succeed()
             }
             source.resume()
             return source
         }
+        let channel: any Channel
+        do {
+            channel = try bootstrap.bind(host: self.options.host, port: self.options.port).wait()
+        } catch {
+            stop.fail(error)
+            throw error
+        }
+        let port = channel.localAddress?.port ?? self.options.port
+        Console.out("demo-app \(name) listening on \(self.options.host):\(port)")
+        stop.futureResult.whenSuccess { channel.close(promise: nil) }
         try channel.closeFuture.wait()
+        stop.succeed()  // a no-op after a signal
         for source in signalSources {
             source.cancel()
         }
