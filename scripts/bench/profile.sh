@@ -39,17 +39,15 @@ die() { log "error: $*"; exit 1; }
 
 for variable in $(compgen -e | grep '^STICKY_' || true); do unset "$variable"; done
 
+# shellcheck source=../lib/processes.sh
+source "$ROOT/scripts/lib/processes.sh"
+
 PIDS=()
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
     set +e
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    [ "${#PIDS[@]}" -eq 0 ] || stop_processes "${PIDS[@]}"
     exit "$status"
 }
 trap cleanup EXIT
@@ -79,16 +77,6 @@ gcc -O2 -shared -fPIC -o "$OUT/valgrind-sigsuspend.so" "$ROOT/scripts/bench/valg
     die "could not build the valgrind shim (gcc)"
 ulimit -n 65536 2>/dev/null || true
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_for_port() { # name pid port logfile seconds
-    for _ in $(seq 1 $(($5 * 20))); do
-        kill -0 "$2" 2>/dev/null || { tail -n 20 "$4" >&2; die "$1 exited before listening on :$3"; }
-        port_open "$3" && return 0
-        sleep 0.05
-    done
-    tail -n 20 "$4" >&2
-    die "$1 did not listen on :$3 within $5 s"
-}
 LAST_PID=
 start() { # name port seconds command...
     local name=$1 port=$2 seconds=$3
@@ -96,13 +84,7 @@ start() { # name port seconds command...
     "$@" >"$OUT/$name.log" 2>&1 &
     LAST_PID=$!
     PIDS+=("$LAST_PID")
-    wait_for_port "$name" "$LAST_PID" "$port" "$OUT/$name.log" "$seconds"
-}
-stop() { # pid
-    kill "$1" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
+    wait_for_port "$name" "$LAST_PID" "$port" "$seconds" || { tail -n 20 "$OUT/$name.log" >&2; die "$name did not start"; }
 }
 
 read -r WEB1 WEB2 WEB3 REDIS_PORT MEMCACHED_PORT PROXY_PORT < <("${TOOL[@]}" ports 6)
@@ -128,12 +110,12 @@ location_of() { # store
 start_store() { # store
     case $1 in
         redis)
-            port_open "$REDIS_PORT" || start redis "$REDIS_PORT" 15 redis-server --bind 127.0.0.1 \
+            port_in_use "$REDIS_PORT" || start redis "$REDIS_PORT" 15 redis-server --bind 127.0.0.1 \
                 --port "$REDIS_PORT" --save '' --appendonly no --dir "$OUT" --daemonize no --logfile '' ;;
         memcached)
             local user=()
             [ "$(id -u)" -ne 0 ] || user=(-u root)
-            port_open "$MEMCACHED_PORT" || start memcached "$MEMCACHED_PORT" 15 memcached -l 127.0.0.1 \
+            port_in_use "$MEMCACHED_PORT" || start memcached "$MEMCACHED_PORT" 15 memcached -l 127.0.0.1 \
                 -p "$MEMCACHED_PORT" -U 0 -m 256 -t 2 -c 4096 "${user[@]}" ;;
     esac
 }
@@ -161,7 +143,7 @@ for store in "${STORES[@]}"; do
         die "$store: load failed: $load"
     callgrind_control -d "$pid" >/dev/null 2>&1
     callgrind_control -i off "$pid" >/dev/null 2>&1
-    stop "$pid"
+    stop_processes "$pid"
     dump="$OUT/callgrind.$store.out.1" # the dump of `callgrind_control -d`; the bare file is the exit's
     ir=$(awk '/^totals:/ { print $2 }' "$dump")
     [ -n "$ir" ] || die "$store: no totals in $dump"
@@ -180,7 +162,7 @@ for store in "${STORES[@]}"; do
         perf stat -x, -o "$OUT/perf.$store.csv" -e raw_syscalls:sys_enter,context-switches,task-clock -p "$pid" -- \
             wrk -t1 -c64 -d"${WRK_SECONDS}s" --latency -s "$ROOT/bench/lua/sessions.lua" \
             "http://127.0.0.1:$PROXY_PORT/" -- "$cookies" >"$OUT/wrk.$store.txt"
-        stop "$pid"
+        stop_processes "$pid"
         line+=$(python3 - "$OUT/perf.$store.csv" "$OUT/wrk.$store.txt" <<'EOF'
 import json, sys
 counts = {}

@@ -31,6 +31,9 @@ die() { log "error: $*"; exit 1; }
 # Stray STICKY_* variables would reach sticky-proxy (and unknown ones are errors there).
 for variable in $(compgen -e | grep '^STICKY_' || true); do unset "$variable"; done
 
+# shellcheck source=../lib/processes.sh
+source "$ROOT/scripts/lib/processes.sh"
+
 PIDS=()
 cleanup() {
     local status=$?
@@ -38,12 +41,7 @@ cleanup() {
     set +e
     if [ "${#PIDS[@]}" -gt 0 ]; then
         log "stopping ${#PIDS[@]} processes"
-        for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-        for pid in "${PIDS[@]}"; do
-            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -9 "$pid" 2>/dev/null
-            wait "$pid" 2>/dev/null
-        done
+        STOP_GRACE_SECONDS=5 stop_processes "${PIDS[@]}"
     fi
     exit "$status"
 }
@@ -84,27 +82,13 @@ fi
 read -r WEB1_PORT WEB2_PORT WEB3_PORT REDIS_PORT MEMCACHED_PORT HAPROXY_PORT SP_MEMORY_PORT SP_REDIS_PORT \
     SP_MEMCACHED_PORT < <("${TOOL[@]}" ports 9)
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_for_port() { # name pid port logfile
-    local name=$1 pid=$2 port=$3 logfile=$4
-    for _ in $(seq 1 300); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 20 "$logfile" >&2 || true
-            die "$name exited before listening on 127.0.0.1:$port"
-        fi
-        port_open "$port" && return 0
-        sleep 0.05
-    done
-    tail -n 20 "$logfile" >&2 || true
-    die "$name did not listen on 127.0.0.1:$port within 15 s"
-}
 start() { # name port command... (output to $WORK/name.log)
     local name=$1 port=$2
     shift 2
     "$@" >"$WORK/$name.log" 2>&1 &
     PIDS+=("$!")
     eval "PID_${name//-/_}=$!"
-    wait_for_port "$name" "$!" "$port" "$WORK/$name.log"
+    wait_for_port "$name" "$!" "$port" 15 || { tail -n 20 "$WORK/$name.log" >&2; die "$name did not start"; }
 }
 
 # ---------------------------------------------------------------------------------------------------------------

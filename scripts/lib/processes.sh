@@ -46,9 +46,14 @@ require_free_ports() { # port...
     done
 }
 
-# Sends SIGTERM to each of PIDS (children of this shell), then waits for each to exit.
+# Sends SIGTERM to each of PIDS (children of this shell), then waits for each to exit; one still running after
+# STOP_GRACE_SECONDS (default 10) gets SIGKILL.
 stop_processes() { # pid...
     local pid
     for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do
+        for _ in $(seq 1 $((${STOP_GRACE_SECONDS:-10} * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
 }
