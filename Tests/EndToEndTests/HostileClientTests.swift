@@ -245,7 +245,11 @@ struct HostileClientTests {
             return Self.okResponse
         }
         defer { backend.stop() }
-        let cluster = try Self.proxy(in: "client-idle", before: backend, environment: ["STICKY_CLIENT_IDLE_TIMEOUT": "1"])
+        let cluster = try Self.proxy(
+            in: "client-idle",
+            before: backend,
+            environment: ["STICKY_CLIENT_IDLE_TIMEOUT": "1"]
+        )
         defer { cluster.stop() }
         let request = Array("GET / HTTP/1.1\r\nHost: app\r\n\r\n".utf8)
 

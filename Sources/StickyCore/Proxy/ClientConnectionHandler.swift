@@ -270,7 +270,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         exchange.bufferedBody.removeAll()
         upstream.flush()
         if exchange.expectsContinue, !exchange.requestComplete {
-            self.write(.head(HTTPResponseHead(version: exchange.requestHead.version, status: .continue)), context: context)
+            let interim = HTTPResponseHead(version: exchange.requestHead.version, status: .continue)
+            self.write(.head(interim), context: context)
             context.flush()
         }
         exchange.lastActivity = .now()

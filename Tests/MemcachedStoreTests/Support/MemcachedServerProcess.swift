@@ -72,7 +72,9 @@ final class MemcachedServerProcess {
     }
 
     private static func allThreadsStopped(_ pid: Int32) -> Bool {
-        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return false }
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else {
+            return false
+        }
         return threads.allSatisfy { thread in
             // The state is the field after the parenthesised command name: T (stopped) or t (traced).
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8),

@@ -20,12 +20,14 @@ import Testing
         while let file = files?.nextObject() as? URL {
             guard file.pathExtension == "swift" else { continue }
             scanned += 1
-            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             for (index, line) in lines.enumerated() where line.contains(pattern) {
                 offenders.append("\(file.lastPathComponent):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))")
             }
         }
         #expect(scanned > 50, "found only \(scanned) Swift files under \(sources.path)")
-        #expect(offenders.isEmpty, "write TypeName.unwrapInboundIn(…), not Self.…:\n\(offenders.joined(separator: "\n"))")
+        let listing = offenders.joined(separator: "\n")
+        #expect(offenders.isEmpty, "write TypeName.unwrapInboundIn(…), not Self.…:\n\(listing)")
     }
 }
