@@ -56,9 +56,9 @@ public struct HTTPLimits: Hashable, Sendable {
             headerBytes += nameLength + value.utf8.count
             // By length first: most names are then compared with nothing.
             switch nameLength {
-            case 6 where Self.isNamed(name, "cookie"): cookieBytes += value.utf8.count
-            case 4 where Self.isNamed(name, "host"): hosts += 1
-            case 17 where Self.isNamed(name, "transfer-encoding"): hasTransferEncoding = true
+            case 6 where HeaderName.matches(name, "cookie"): cookieBytes += value.utf8.count
+            case 4 where HeaderName.matches(name, "host"): hosts += 1
+            case 17 where HeaderName.matches(name, "transfer-encoding"): hasTransferEncoding = true
             default: break
             }
         }
@@ -68,14 +68,5 @@ public struct HTTPLimits: Hashable, Sendable {
         if hosts > 1 || (hosts == 0 && head.version.minor >= 1) { return .badRequest }
         if hasTransferEncoding && head.version.minor == 0 { return .badRequest }
         return nil
-    }
-
-    /// Whether a header name is `lowercased`, in any case, without allocating.
-    private static func isNamed(_ name: String, _ lowercased: StaticString) -> Bool {
-        let expected = UnsafeRawBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
-        guard name.utf8.count == expected.count else { return false }
-        return zip(name.utf8, expected).allSatisfy { actual, wanted in
-            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(actual) ? actual | 0x20 == wanted : actual == wanted
-        }
     }
 }

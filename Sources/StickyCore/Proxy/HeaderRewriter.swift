@@ -24,41 +24,24 @@ enum HeaderRewriter {
 
     private static func classify(_ name: UnsafeBufferPointer<UInt8>) -> Name? {
         switch name.count {
-        case 2: Self.matches(name, "te") ? .otherHopByHop : nil
-        case 4: Self.matches(name, "host") ? .host : nil
-        case 6: Self.matches(name, "expect") ? .expect : nil
-        case 7: Self.matches(name, "upgrade") ? .otherHopByHop : nil
+        case 2: HeaderName.matches(name, "te") ? .otherHopByHop : nil
+        case 4: HeaderName.matches(name, "host") ? .host : nil
+        case 6: HeaderName.matches(name, "expect") ? .expect : nil
+        case 7: HeaderName.matches(name, "upgrade") ? .otherHopByHop : nil
         case 10:
-            Self.matches(name, "connection")
-                ? .connection : Self.matches(name, "keep-alive") ? .otherHopByHop : nil
-        case 15: Self.matches(name, "x-forwarded-for") ? .forwardedFor : nil
+            HeaderName.matches(name, "connection")
+                ? .connection : HeaderName.matches(name, "keep-alive") ? .otherHopByHop : nil
+        case 15: HeaderName.matches(name, "x-forwarded-for") ? .forwardedFor : nil
         case 16:
-            Self.matches(name, "proxy-connection")
-                ? .otherHopByHop : Self.matches(name, "x-forwarded-host") ? .forwardedHost : nil
+            HeaderName.matches(name, "proxy-connection")
+                ? .otherHopByHop : HeaderName.matches(name, "x-forwarded-host") ? .forwardedHost : nil
         case 17:
-            Self.matches(name, "transfer-encoding")
-                ? .transferEncoding : Self.matches(name, "x-forwarded-proto") ? .forwardedProto : nil
-        case 18: Self.matches(name, "proxy-authenticate") ? .otherHopByHop : nil
-        case 19: Self.matches(name, "proxy-authorization") ? .otherHopByHop : nil
+            HeaderName.matches(name, "transfer-encoding")
+                ? .transferEncoding : HeaderName.matches(name, "x-forwarded-proto") ? .forwardedProto : nil
+        case 18: HeaderName.matches(name, "proxy-authenticate") ? .otherHopByHop : nil
+        case 19: HeaderName.matches(name, "proxy-authorization") ? .otherHopByHop : nil
         default: nil
         }
-    }
-
-    /// Whether `name` equals `lowercase` (ASCII, lowercase), ignoring ASCII case.
-    private static func matches(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
-        lowercase.withUTF8Buffer { Self.equalIgnoringCase(name, $0) }
-    }
-
-    private static func equalIgnoringCase(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        for index in 0..<lhs.count where Self.folded(lhs[index]) != Self.folded(rhs[index]) {
-            return false
-        }
-        return true
-    }
-
-    private static func folded(_ byte: UInt8) -> UInt8 {
-        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
     }
 
     /// What one pass over a head's headers found.
@@ -100,7 +83,7 @@ enum HeaderRewriter {
             for value in self.transferEncodings {
                 HeaderRewriter.forEachListElement(of: value) { last = Array($0) }
             }
-            return last.map { $0.withUnsafeBufferPointer { HeaderRewriter.matches($0, "chunked") } } ?? false
+            return last.map { $0.withUnsafeBufferPointer { HeaderName.matches($0, "chunked") } } ?? false
         }
     }
 
@@ -128,7 +111,7 @@ enum HeaderRewriter {
             if !named.isEmpty {
                 var name = name
                 let listed = name.withUTF8 { bytes in
-                    named.contains { token in token.withUnsafeBufferPointer { Self.equalIgnoringCase(bytes, $0) } }
+                    named.contains { token in token.withUnsafeBufferPointer { HeaderName.equal(bytes, $0) } }
                 }
                 if listed { continue }
             }
