@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 // MARK: - What the request observer, the metrics and the drain need to know
 
@@ -9,16 +8,36 @@ extension ClientConnectionHandler {
         self.observer.routed(RequestObserver.Routed(backend: exchange.backend?.name, decision: exchange.decision))
     }
 
-    /// Writes a part of a response to the client, and shows it to the ``RequestObserver``.
-    func write(_ part: HTTPServerResponsePart, context: ChannelHandlerContext) {
-        self.observer.responseWritten(part)
-        context.write(ClientConnectionHandler.wrapOutboundOut(part), promise: nil)
+    /// Writes a response head to the client (`status`: final, or an interim 1xx), and shows it to the
+    /// ``RequestObserver``.
+    func writeResponseHead(_ bytes: ByteBuffer, status: Int) {
+        self.observer.responseHead(status: status)
+        self.sequencer.writeResponseHead(bytes, status: status)
     }
 
-    /// Writes and flushes a part of a response to the client, and shows it to the ``RequestObserver``.
-    func writeAndFlush(_ part: HTTPServerResponsePart, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        self.observer.responseWritten(part)
-        return context.writeAndFlush(ClientConnectionHandler.wrapOutboundOut(part))
+    /// Writes body bytes of a response to the client, framed as `framing` says, and shows them to the
+    /// ``RequestObserver``.
+    func writeResponseBody(_ bytes: ByteBuffer, framing: ClientResponseHead.BodyFraming) {
+        self.observer.responseBody(count: bytes.readableBytes)
+        switch framing {
+        case .none:
+            break
+        case .asIs:
+            self.sequencer.writeResponseBody(bytes)
+        case .chunked:
+            guard bytes.readableBytes > 0 else { return }  // an empty chunk would end the body
+            let allocator = self.context?.channel.allocator ?? ByteBufferAllocator()
+            self.sequencer.writeResponseBody(HTTPHeadWriter.chunkHeader(size: bytes.readableBytes, allocator: allocator))
+            self.sequencer.writeResponseBody(bytes)
+            self.sequencer.writeResponseBody(HTTPHeadWriter.chunkTrailer(allocator: allocator))
+        }
+    }
+
+    /// Writes the end of a response to the client (`last`: its last bytes, if any) and flushes, and shows it to
+    /// the ``RequestObserver``.
+    func writeResponseEnd(_ last: ByteBuffer?, keepAlive: Bool) {
+        self.observer.responseEnded()
+        self.sequencer.writeResponseEnd(last, keepAlive: keepAlive)
     }
 
     /// The client half-closed its side: it sends no more requests. Close now when idle, or after the response in

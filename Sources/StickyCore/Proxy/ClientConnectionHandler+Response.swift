@@ -5,7 +5,7 @@ import NIOHTTP1
 // MARK: - the response from the backend
 
 extension ClientConnectionHandler: UpstreamConnectionDelegate {
-    func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart) {
+    func upstream(_ connection: UpstreamConnection, received event: UpstreamResponseParser.Event) {
         guard let exchange = self.exchange, exchange.upstream === connection else {
             connection.close()
             return
@@ -13,15 +13,15 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         exchange.lastActivity = .now()
         switch exchange.responsePhase {
         case .awaitingHead:
-            guard case .head(let head) = part else {
+            guard case .head(let head) = event else {
                 self.upstreamFailed(exchange, error: UpstreamError.closedBeforeResponse)
                 return
             }
             self.received(head, for: exchange)
         case .holdingHead:
-            exchange.heldResponseParts.append(part)
+            exchange.heldResponseParts.append(event)
         case .streaming:
-            self.relay(part, of: exchange)
+            self.relay(event, of: exchange)
         case .done:
             connection.close()
         }
@@ -44,7 +44,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
 
     // MARK: the head
 
-    private func received(_ head: HTTPResponseHead, for exchange: ProxyExchange) {
+    private func received(_ head: UpstreamResponseHead, for exchange: ProxyExchange) {
         exchange.upstreamKeepAlive = head.isKeepAlive
         exchange.backend?.recordSuccess(check: false)
         let writes = self.learn(from: head, for: exchange)
@@ -81,10 +81,10 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     }
 
     /// What the response's `Set-Cookie` headers mean for the store.
-    private func learn(from head: HTTPResponseHead, for exchange: ProxyExchange) -> [StoreWrite] {
-        guard let backend = exchange.backend, head.headers.contains(name: "set-cookie") else { return [] }
+    private func learn(from head: UpstreamResponseHead, for exchange: ProxyExchange) -> [StoreWrite] {
+        guard let backend = exchange.backend, head.hasSetCookie else { return [] }
         return self.runtime.learner.writes(
-            setCookieHeaders: head.headers["set-cookie"],
+            setCookieHeaders: head.values(of: "set-cookie"),
             requestSession: exchange.session,
             routedBackend: exchange.routedBackend,
             backend: backend.name,
@@ -115,49 +115,55 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         }
     }
 
-    func forwardHead(_ head: HTTPResponseHead, of exchange: ProxyExchange) {
+    func forwardHead(_ head: UpstreamResponseHead, of exchange: ProxyExchange) {
         guard let context else { return }
         exchange.responsePhase = .streaming
         self.noteRouting(of: exchange)
-        if head.status == .switchingProtocols, exchange.upgrade != nil {
-            // The tunnel starts at this response's `.end`, which the decoder emits right after the head.
+        let version = exchange.requestHead.version
+        var bytes = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        if head.status == 101, exchange.upgrade != nil {
+            // The tunnel starts at this response's end, which the parser reports right after the head.
             exchange.switchingProtocols = true
-            let clientHead = HeaderRewriter.clientResponse(head, requestVersion: exchange.requestHead.version,
-                keepAlive: true)
-            self.write(.head(clientHead), context: context)
+            ClientResponseHead.write(head, requestVersion: version, keepAlive: true, chunked: false, into: &bytes)
+            self.writeResponseHead(bytes, status: head.status)
             return
         }
         if exchange.upgrade != nil || !exchange.requestComplete {
             // The decoder stops after an upgrade request; a body still arriving cannot be skipped safely.
             exchange.clientKeepAlive = false
         }
-        let responseHasNoLength = !head.headers.contains(name: "content-length")
-            && head.headers[canonicalForm: "transfer-encoding"].last?.lowercased() != "chunked"
-        if exchange.requestHead.version == .http1_0, responseHasNoLength,
-            exchange.requestHead.method != .HEAD, head.status.mayHaveResponseBody
-        {
+        let framing = ClientResponseHead.bodyFraming(
+            of: head,
+            requestVersion: version,
+            isHEAD: exchange.requestHead.method == .HEAD
+        )
+        exchange.clientBodyFraming = framing
+        if framing == .asIs, head.contentLength == nil {
+            // An HTTP/1.0 client learns where the body ends only from the connection closing.
             exchange.clientKeepAlive = false
         }
         if self.runtime.isDraining {
             exchange.clientKeepAlive = false  // shutting down: `Connection: close` on the last response
         }
-        let clientHead = HeaderRewriter.clientResponse(
+        ClientResponseHead.write(
             head,
-            requestVersion: exchange.requestHead.version,
-            keepAlive: exchange.clientKeepAlive
+            requestVersion: version,
+            keepAlive: exchange.clientKeepAlive,
+            chunked: framing == .chunked || (framing == .none && head.isChunked && version != .http1_0),
+            into: &bytes
         )
-        self.write(.head(clientHead), context: context)
+        self.writeResponseHead(bytes, status: head.status)
     }
 
     // MARK: the body
 
-    private func relay(_ part: HTTPClientResponsePart, of exchange: ProxyExchange) {
+    private func relay(_ event: UpstreamResponseParser.Event, of exchange: ProxyExchange) {
         guard let context else { return }
-        switch part {
+        switch event {
         case .head:
             self.upstreamFailed(exchange, error: UpstreamError.closedBeforeResponse)
         case .body(let buffer):
-            self.write(.body(.byteBuffer(buffer)), context: context)
+            self.writeResponseBody(buffer, framing: exchange.clientBodyFraming)
             if !context.channel.isWritable {
                 // Pause before flushing: a flush that drains the buffer reports writability again at once.
                 exchange.upstream?.setReadsPaused(true)
@@ -174,33 +180,33 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
 
     /// The response is complete: the backend connection goes back to its pool (or closes), the client
     /// connection is ready for its next request (or closes).
-    private func complete(_ exchange: ProxyExchange, trailers: HTTPHeaders?) {
+    private func complete(_ exchange: ProxyExchange, trailers: ByteBuffer?) {
         guard let context else { return }
         exchange.responsePhase = .done
         exchange.stopCounting()
         self.exchange = nil
         if let upstream = exchange.upstream, let backend = exchange.backend {
-            if exchange.upstreamKeepAlive, exchange.requestComplete {
+            if exchange.upstreamKeepAlive, exchange.requestComplete, upstream.isReusable {
                 self.resources.pool(for: backend).release(upstream)
             } else {
                 upstream.delegate = nil
                 upstream.close()
             }
         }
-        self.endResponse(keepAlive: exchange.clientKeepAlive, trailers: trailers, context: context)
+        let last = exchange.clientBodyFraming == .chunked
+            ? HTTPHeadWriter.lastChunk(trailers: trailers, allocator: context.channel.allocator) : nil
+        self.endResponse(keepAlive: exchange.clientKeepAlive, last: last)
     }
 
-    /// Writes the end of a response, then either reads the next request or closes the connection.
-    func endResponse(keepAlive: Bool, trailers: HTTPHeaders? = nil, context: ChannelHandlerContext) {
-        if keepAlive {
-            _ = self.writeAndFlush(.end(trailers), context: context)
-            self.setClientReadsPaused(false)
-        } else {
+    /// Writes the end of a response (`last`: its last bytes, if any), then either reads the next request or
+    /// closes the connection.
+    func endResponse(keepAlive: Bool, last: ByteBuffer? = nil) {
+        if !keepAlive {
             self.finished = true
-            let channel = context.channel
-            self.writeAndFlush(.end(trailers), context: context).whenComplete { _ in
-                channel.close(promise: nil)
-            }
+        }
+        self.writeResponseEnd(last, keepAlive: keepAlive)
+        if keepAlive {
+            self.setClientReadsPaused(false)
         }
     }
 
@@ -227,7 +233,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             // fails before answering. An idempotent request that sent no body can go again, once, on a fresh
             // connection (to another backend if that one refuses), within the retry budget. A malformed response
             // (ambiguous framing, a head over the limits) would only come again.
-            if !exchange.retried, !(error is HTTPParserError), let backend = exchange.backend,
+            if !exchange.retried, !(error is UpstreamResponseParser.Failure), let backend = exchange.backend,
                 RetryPolicy.maySendAgain(
                     method: exchange.requestHead.method,
                     bodyBytesSent: exchange.requestBodyBytesSent,
@@ -300,15 +306,14 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         keepAlive: Bool,
         context: ChannelHandlerContext
     ) {
-        let answer = ProxyAnswer.parts(
+        let answer = ProxyAnswer.bytes(
             status,
             version: version,
             keepAlive: keepAlive,
             extraHeaders: extraHeaders,
             allocator: context.channel.allocator
         )
-        self.write(.head(answer.head), context: context)
-        self.write(.body(.byteBuffer(answer.body)), context: context)
-        self.endResponse(keepAlive: keepAlive, context: context)
+        self.writeResponseHead(answer, status: Int(status.code))
+        self.endResponse(keepAlive: keepAlive)
     }
 }

@@ -10,11 +10,13 @@ import NIOHTTP1
 /// writable; reads from the backend pause while the client is not writable.
 final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let runtime: ProxyRuntime
     let resources: LoopResources
+    /// Where responses go out (the handler before this one).
+    let sequencer: ClientRequestSequencer
     var logger: Logger
     var context: ChannelHandlerContext?
     var exchange: ProxyExchange?
@@ -33,9 +35,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Counts each request and writes its access-log line.
     var observer: RequestObserver
 
-    init(runtime: ProxyRuntime, resources: LoopResources) {
+    init(runtime: ProxyRuntime, resources: LoopResources, sequencer: ClientRequestSequencer) {
         self.runtime = runtime
         self.resources = resources
+        self.sequencer = sequencer
         self.logger = runtime.logger
         self.observer = RequestObserver(metrics: runtime.metrics, accessLogger: runtime.accessLogger)
     }
@@ -262,7 +265,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Sends the head and whatever body arrived meanwhile, then lets the client's body flow.
     func sendRequestHead(_ exchange: ProxyExchange) {
         guard let upstream = exchange.upstream, let context else { return }
-        upstream.write(.head(exchange.upstreamHead))
+        var head = upstream.allocator.buffer(capacity: 512)
+        HTTPHeadWriter.write(exchange.upstreamHead, into: &head)
+        upstream.writeRequestHead(head, isHEAD: exchange.upstreamHead.method == .HEAD)
         exchange.headSent = true
         for part in exchange.bufferedBody {
             self.forward(part, of: exchange, to: upstream)
@@ -270,8 +275,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         exchange.bufferedBody.removeAll()
         upstream.flush()
         if exchange.expectsContinue, !exchange.requestComplete {
-            let interim = HTTPResponseHead(version: exchange.requestHead.version, status: .continue)
-            self.write(.head(interim), context: context)
+            var interim = context.channel.allocator.buffer(capacity: 32)
+            HTTPHeadWriter.write(HTTPResponseHead(version: exchange.requestHead.version, status: .continue),
+                into: &interim)
+            self.writeResponseHead(interim, status: 100)
             context.flush()
         }
         exchange.lastActivity = .now()
@@ -287,9 +294,21 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             preconditionFailure("a second request head inside one exchange")
         case .body(let buffer):
             exchange.requestBodyBytesSent += buffer.readableBytes
-            upstream.write(.body(.byteBuffer(buffer)))
+            guard exchange.upstreamChunked else {
+                upstream.write(buffer)
+                return
+            }
+            guard buffer.readableBytes > 0 else { return }  // an empty chunk would end the body
+            upstream.write(HTTPHeadWriter.chunkHeader(size: buffer.readableBytes, allocator: upstream.allocator))
+            upstream.write(buffer)
+            upstream.write(HTTPHeadWriter.chunkTrailer(allocator: upstream.allocator))
         case .end(let trailers):
-            upstream.write(.end(trailers))
+            guard exchange.upstreamChunked else { return }
+            let allocator = upstream.allocator
+            upstream.write(HTTPHeadWriter.lastChunk(
+                trailers: HTTPHeadWriter.fieldLines(trailers, allocator: allocator),
+                allocator: allocator
+            ))
         }
     }
 

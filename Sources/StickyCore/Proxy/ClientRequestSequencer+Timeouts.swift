@@ -49,11 +49,9 @@ extension ClientRequestSequencer {
             context.close(promise: nil)
             return
         }
-        let answer = ProxyAnswer.parts(.requestTimeout, keepAlive: false, allocator: context.channel.allocator)
-        context.write(ClientRequestSequencer.wrapOutboundOut(.head(answer.head)), promise: nil)
-        context.write(ClientRequestSequencer.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        let answer = ProxyAnswer.bytes(.requestTimeout, keepAlive: false, allocator: context.channel.allocator)
         let channel = context.channel
-        context.writeAndFlush(ClientRequestSequencer.wrapOutboundOut(.end(nil))).whenComplete { _ in
+        context.writeAndFlush(ClientRequestSequencer.wrapOutboundOut(answer)).whenComplete { _ in
             channel.close(promise: nil)
         }
     }

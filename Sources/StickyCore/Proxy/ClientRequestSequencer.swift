@@ -17,12 +17,17 @@ import NIOHTTP1
 ///
 /// It takes the place of NIO's `HTTPServerPipelineHandler`, `HTTPServerProtocolErrorHandler` and `IdleStateHandler`
 /// in one handler: each handler a request passes costs every part a dynamic cast (callgrind:
-/// `scripts/bench/profile.sh`). Its own answers are written straight to the encoder, outside the sequence.
+/// `scripts/bench/profile.sh`).
+///
+/// It is also where responses leave: there is no NIO response encoder. The ``ClientConnectionHandler`` hands it
+/// each response's bytes through ``writeResponseHead(_:status:)``, ``writeResponseBody(_:)`` and
+/// ``writeResponseEnd(_:keepAlive:)``, which is how it knows when a response starts and ends. Its own answers
+/// go out the same way, outside the sequence.
 final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private var sequence = ClientRequestSequence()
     /// Delivering held events; a response ending meanwhile (re-entrantly) leaves the delivery to the loop running.
@@ -32,6 +37,7 @@ final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandle
     var check: Scheduled<Void>?
     var checkDue: NIODeadline?
     var timedOut = false
+    private var context: ChannelHandlerContext?
 
     init(timeouts: ClientReadTimeouts, logger: Logger) {
         self.timeouts = timeouts
@@ -62,14 +68,9 @@ final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandle
 
     private func answer(_ error: any Error, context: ChannelHandlerContext) {
         if let error = error as? HTTPParserError, !self.sequence.responseStarted {
-            let answer = ProxyAnswer.parts(
-                Self.status(for: error),
-                keepAlive: false,
-                allocator: context.channel.allocator
-            )
-            context.write(ClientRequestSequencer.wrapOutboundOut(.head(answer.head)), promise: nil)
-            context.write(ClientRequestSequencer.wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
-            context.writeAndFlush(ClientRequestSequencer.wrapOutboundOut(.end(nil)), promise: nil)
+            let answer = ProxyAnswer.bytes(Self.status(for: error), keepAlive: false,
+                allocator: context.channel.allocator)
+            context.writeAndFlush(ClientRequestSequencer.wrapOutboundOut(answer), promise: nil)
         }
         context.fireErrorCaught(error)
     }
@@ -90,6 +91,42 @@ final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandle
         if self.sequence.takeHeldRead() {
             context.read()
         }
+    }
+}
+
+// MARK: - Responses
+
+extension ClientRequestSequencer {
+    /// Writes a response head (`status`: a final one, or an interim 1xx).
+    func writeResponseHead(_ bytes: ByteBuffer, status: Int) {
+        self.sequence.responseHeadWritten(status: HTTPResponseStatus(statusCode: status))
+        self.context?.write(ClientRequestSequencer.wrapOutboundOut(bytes), promise: nil)
+    }
+
+    /// Writes bytes of a response's body.
+    func writeResponseBody(_ bytes: ByteBuffer) {
+        self.context?.write(ClientRequestSequencer.wrapOutboundOut(bytes), promise: nil)
+    }
+
+    /// Writes the last bytes of a response (its last chunk, if any) and flushes. Then the connection closes
+    /// (`keepAlive` false, or the proxy is draining), or the next request it holds goes on.
+    func writeResponseEnd(_ last: ByteBuffer?, keepAlive: Bool) {
+        guard let context else { return }
+        self.scheduleCheck(at: self.timeouts.responseEnded(at: .now()), context: context)
+        let after = self.sequence.responseEndWritten()
+        guard keepAlive, after == .proceed else {
+            let channel = context.channel
+            let bytes = last ?? channel.allocator.buffer(capacity: 0)
+            context.writeAndFlush(ClientRequestSequencer.wrapOutboundOut(bytes)).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+            return
+        }
+        if let last {
+            context.write(ClientRequestSequencer.wrapOutboundOut(last), promise: nil)
+        }
+        context.flush()
+        self.releaseHeld(context: context)
     }
 }
 
@@ -155,29 +192,12 @@ extension ClientRequestSequencer {
         }
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch ClientRequestSequencer.unwrapOutboundIn(data) {
-        case .head(let head):
-            self.sequence.responseHeadWritten(status: head.status)
-            context.write(data, promise: promise)
-        case .body:
-            context.write(data, promise: promise)
-        case .end:
-            self.scheduleCheck(at: self.timeouts.responseEnded(at: .now()), context: context)
-            switch self.sequence.responseEndWritten() {
-            case .close:
-                let channel = context.channel
-                let written = context.writeAndFlush(data)
-                written.whenComplete { _ in channel.close(promise: nil) }
-                written.cascade(to: promise)
-            case .proceed:
-                context.write(data, promise: promise)
-                self.releaseHeld(context: context)
-            }
-        }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
         // Removed for a tunnel (after a 101 nothing can be held: the decoder stops at an upgrade), which has no
         // timeouts. A read held back still has to happen.
         self.cancelCheck()

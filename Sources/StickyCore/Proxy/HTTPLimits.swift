@@ -4,7 +4,7 @@ import NIOHTTP1
 /// work: `STICKY_MAX_REQUEST_LINE_BYTES`, `STICKY_MAX_HEADER_BYTES`, `STICKY_MAX_HEADER_COUNT` and
 /// `STICKY_MAX_COOKIE_BYTES`.
 ///
-/// The HTTP decoders enforce them while they read (``requestDecoderLimits``, ``responseDecoderLimits``), so a head
+/// The HTTP decoders enforce them while they read (``requestDecoderLimits``, ``maxResponseHeadBytes``), so a head
 /// over them is never held whole; ``rejection(of:)`` then checks a decoded request head exactly.
 public struct HTTPLimits: Hashable, Sendable {
     /// The longest request target (the URI), in bytes. A longer one gets 414.
@@ -28,14 +28,9 @@ public struct HTTPLimits: Hashable, Sendable {
         return limits
     }
 
-    /// What the response decoder stops at; the status line is not counted.
-    var responseDecoderLimits: NIOHTTPDecoderLimitConfiguration {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = self.maxHeaderBytes
-        limits.maxHeaderListSize = self.maxHeaderBytes
-        limits.maxHeaderFieldCount = self.maxHeaderCount
-        return limits
-    }
+    /// The most bytes a backend's response head may take (``UpstreamResponseParser``): the header bytes, and room
+    /// for a status line.
+    var maxResponseHeadBytes: Int { self.maxHeaderBytes + 1024 }
 
     /// The status a request gets from the proxy itself because of its head alone, or `nil` when it may go on.
     ///

@@ -22,6 +22,11 @@ enum HeaderRewriter {
         return name.withUTF8 { Self.classify($0) }
     }
 
+    /// Whether `name` is one of the hop-by-hop headers the proxy always drops.
+    static func isHopByHop(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        Self.classify(name)?.isHopByHop == true
+    }
+
     private static func classify(_ name: UnsafeBufferPointer<UInt8>) -> Name? {
         switch name.count {
         case 2: HeaderName.matches(name, "te") ? .otherHopByHop : nil
@@ -157,35 +162,6 @@ enum HeaderRewriter {
         return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
     }
 
-    /// The head to send to the client for a backend's response.
-    ///
-    /// `keepAlive` says whether the client connection stays open after this response.
-    static func clientResponse(
-        _ head: HTTPResponseHead,
-        requestVersion: HTTPVersion,
-        keepAlive: Bool
-    ) -> HTTPResponseHead {
-        let scan = Scan(head.headers)
-        var headers = head.headers
-        let isUpgrade = head.status == .switchingProtocols
-        let upgrade = isUpgrade ? headers.first(name: "upgrade") : nil
-        if scan.hasHopByHop {
-            Self.removeHopByHop(&headers, scan: scan)
-        }
-        if isUpgrade, let upgrade {
-            headers.add(name: "connection", value: "upgrade")
-            headers.add(name: "upgrade", value: upgrade)
-        } else if !keepAlive {
-            headers.add(name: "connection", value: "close")
-        } else if requestVersion == .http1_0 {
-            headers.add(name: "connection", value: "keep-alive")
-        }
-        if scan.isChunked, !headers.contains(name: "content-length") {
-            headers.add(name: "transfer-encoding", value: "chunked")
-        }
-        return HTTPResponseHead(version: requestVersion, status: head.status, headers: headers)
-    }
-
     /// Adds `name: value` to `added`, or appends `value` to the list `headers` already holds (`present`).
     private static func append(
         _ headers: inout HTTPHeaders,
@@ -207,24 +183,28 @@ extension HeaderRewriter {
     /// tabs, as bytes (`keep-alive, Upgrade` gives `keep-alive` and `Upgrade`).
     fileprivate static func forEachListElement(of value: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var value = value
-        value.withUTF8 { bytes in
-            var start = 0
-            while start <= bytes.count {
-                var end = start
-                while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
-                var first = start
-                var last = end
-                while first < last, bytes[first] == UInt8(ascii: " ") || bytes[first] == UInt8(ascii: "\t") {
-                    first += 1
-                }
-                while last > first, bytes[last - 1] == UInt8(ascii: " ") || bytes[last - 1] == UInt8(ascii: "\t") {
-                    last -= 1
-                }
-                if first < last {
-                    body(UnsafeBufferPointer(rebasing: bytes[first..<last]))
-                }
-                start = end + 1
+        value.withUTF8 { Self.forEachListElement(of: $0, body) }
+    }
+
+    /// Calls `body` with each non-empty element of the comma-separated list in `bytes`, without surrounding spaces
+    /// or tabs.
+    static func forEachListElement(of bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var start = 0
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
+            var first = start
+            var last = end
+            while first < last, bytes[first] == UInt8(ascii: " ") || bytes[first] == UInt8(ascii: "\t") {
+                first += 1
             }
+            while last > first, bytes[last - 1] == UInt8(ascii: " ") || bytes[last - 1] == UInt8(ascii: "\t") {
+                last -= 1
+            }
+            if first < last {
+                body(UnsafeBufferPointer(rebasing: bytes[first..<last]))
+            }
+            start = end + 1
         }
     }
 }

@@ -21,4 +21,20 @@ enum ProxyAnswer {
         if !keepAlive { headers.add(name: "connection", value: "close") }
         return (HTTPResponseHead(version: version, status: status, headers: headers), allocator.buffer(string: body))
     }
+
+    /// The answer with `status` as the bytes that go to the client, head and body.
+    static func bytes(
+        _ status: HTTPResponseStatus,
+        version: HTTPVersion = .http1_1,
+        keepAlive: Bool,
+        extraHeaders: [(String, String)] = [],
+        allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var answer = Self.parts(status, version: version, keepAlive: keepAlive, extraHeaders: extraHeaders,
+            allocator: allocator)
+        var bytes = allocator.buffer(capacity: 160 + answer.body.readableBytes)
+        HTTPHeadWriter.write(answer.head, into: &bytes)
+        bytes.writeBuffer(&answer.body)
+        return bytes
+    }
 }

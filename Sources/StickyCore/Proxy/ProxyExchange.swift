@@ -44,7 +44,11 @@ final class ProxyExchange {
     var headSent = false
     var responsePhase = ResponsePhase.awaitingHead
     /// Response parts that arrived while the head was held.
-    var heldResponseParts: [HTTPClientResponsePart] = []
+    var heldResponseParts: [UpstreamResponseParser.Event] = []
+    /// How the response's body goes to the client, once its head went.
+    var clientBodyFraming = ClientResponseHead.BodyFraming.asIs
+    /// Whether the request's body goes to the backend in chunks.
+    let upstreamChunked: Bool
     var upstreamKeepAlive = true
     /// The backend answered an upgrade with 101: at the end of that response the connections become a tunnel.
     var switchingProtocols = false
@@ -67,6 +71,7 @@ final class ProxyExchange {
         self.session = session
         self.key = key
         self.upgrade = upgrade
+        self.upstreamChunked = HTTPHeadWriter.isChunked(upstreamHead.headers)
         self.expectsContinue = requestHead.headers.first(name: "expect")?.lowercased() == "100-continue"
         self.clientKeepAlive = requestHead.isKeepAlive
         self.lastActivity = now

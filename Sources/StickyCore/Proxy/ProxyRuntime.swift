@@ -65,7 +65,7 @@ final class ProxyRuntime: Sendable {
             maxConnections: configuration.upstreamMaxConnections,
             connectTimeout: TimeAmount(configuration.connectTimeout),
             idleTimeout: TimeAmount(configuration.upstreamIdleTimeout),
-            decoderLimits: configuration.limits.responseDecoderLimits
+            limits: configuration.limits
         )
         // A sliding mapping is refreshed once half of its TTL has passed since this loop last refreshed it.
         let refreshInterval = TimeAmount.nanoseconds(TimeAmount(configuration.defaultTTL).nanoseconds / 2)

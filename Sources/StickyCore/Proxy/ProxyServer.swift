@@ -107,32 +107,26 @@ final class ProxyServer: Service {
                         return
                     }
                     let sync = channel.pipeline.syncOperations
-                    // An upgrade configuration with no upgraders: the decoder then hands the bytes that follow
-                    // an upgrade request on to the tunnel instead of dropping them.
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false,
-                        withServerUpgrade: (upgraders: [], completionHandler: { _ in }),
-                        withErrorHandling: false,
-                        // Every header the proxy sends was parsed by llhttp, which refuses what the validator
-                        // looks for (HostileClientTests, BrokenResponseTests), or is the proxy's own; it cost ~3%.
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-                        withDecoderLimitConfiguration: runtime.limits.requestDecoderLimits
-                    )
-                    // Right behind the decoder, so that it sees every part as soon as it is decoded (the head
-                    // clock stops at a pipelined head too) and its own answers go straight to the encoder.
+                    // The request decoder, then the sequencer right behind it, so that it sees every part as soon
+                    // as it is decoded (the head clock stops at a pipelined head too). No response encoder: the
+                    // proxy writes responses as bytes, through the sequencer. `.forwardBytes`: the bytes that follow
+                    // an upgrade request go on to the tunnel when the decoder is removed.
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
+                        leftOverBytesStrategy: .forwardBytes,
+                        limitConfiguration: runtime.limits.requestDecoderLimits
+                    )))
                     let timeouts = ClientReadTimeouts(
                         headTimeout: runtime.clientHeadTimeout,
                         bodyTimeout: runtime.clientBodyTimeout,
                         idleTimeout: idleTimeout
                     )
-                    try sync.addHandler(
-                        ClientRequestSequencer(timeouts: timeouts, logger: runtime.logger),
-                        position: .after(try sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
-                    )
-                    try sync.addHandler(
-                        ClientConnectionHandler(runtime: runtime, resources: runtime.resources(for: channel.eventLoop))
-                    )
+                    let sequencer = ClientRequestSequencer(timeouts: timeouts, logger: runtime.logger)
+                    try sync.addHandler(sequencer)
+                    try sync.addHandler(ClientConnectionHandler(
+                        runtime: runtime,
+                        resources: runtime.resources(for: channel.eventLoop),
+                        sequencer: sequencer
+                    ))
                 }
             }
             .bind(host: self.address.host, port: self.address.port)

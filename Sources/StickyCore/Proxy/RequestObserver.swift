@@ -8,7 +8,7 @@ import NIOHTTP1
 /// The ``ClientConnectionHandler`` owns one and tells it what goes by: each request head, how the request was
 /// routed, each response part it writes, and the connection closing. (It was a handler of its own; each handler a
 /// request passes costs every part a dynamic cast.) The head of a request starts a record; the response's status
-/// and body bytes are added as they are written; the response's `.end` (or a `101`, after which the connection is
+/// and body bytes are added as they are written; the response's end (or a `101`, after which the connection is
 /// a tunnel, or the connection closing) finishes it.
 ///
 /// What it logs is chosen to keep secrets out: the method, the path without query or `;` parameters, the status,
@@ -86,23 +86,25 @@ extension RequestObserver {
         self.record?.routed = routed
     }
 
-    /// A response part is being written.
-    mutating func responseWritten(_ part: HTTPServerResponsePart) {
-        switch part {
-        case .head(let head):
-            let code = Int(head.status.code)
-            if code >= 200 || code == 101 {
-                self.record?.status = code
-            }
-            if code == 101 {
-                // The connection becomes a tunnel; no `.end` follows.
-                self.finish(complete: true)
-            }
-        case .body(let body):
-            self.record?.bodyBytes += body.readableBytes
-        case .end:
+    /// A response head is being written (`status`: final, or an interim 1xx).
+    mutating func responseHead(status code: Int) {
+        if code >= 200 || code == 101 {
+            self.record?.status = code
+        }
+        if code == 101 {
+            // The connection becomes a tunnel; no end follows.
             self.finish(complete: true)
         }
+    }
+
+    /// `count` bytes of a response's body are being written.
+    mutating func responseBody(count: Int) {
+        self.record?.bodyBytes += count
+    }
+
+    /// The response's end is being written.
+    mutating func responseEnded() {
+        self.finish(complete: true)
     }
 
     /// The connection closed: a request still open is logged as aborted.

@@ -1,11 +1,10 @@
 import NIOCore
-import NIOHTTP1
 
 /// What an upstream connection reports to the client-side exchange that has leased it.
 ///
 /// Every call happens on the event loop that both connections share.
 protocol UpstreamConnectionDelegate: AnyObject {
-    func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart)
+    func upstream(_ connection: UpstreamConnection, received event: UpstreamResponseParser.Event)
     func upstreamReadComplete(_ connection: UpstreamConnection)
     func upstreamWritabilityChanged(_ connection: UpstreamConnection)
     /// The connection closed or failed; it is gone from the pool.
@@ -14,12 +13,14 @@ protocol UpstreamConnectionDelegate: AnyObject {
 
 /// One keep-alive connection to a backend, and the handler at the end of its pipeline.
 ///
-/// Idle, it sits in its ``UpstreamPool``; leased, it relays the response to its delegate and pauses reading
-/// when the delegate asks (backpressure towards a slow client).
+/// Idle, it sits in its ``UpstreamPool``; leased, it sends the request's bytes, frames the response with an
+/// ``UpstreamResponseParser``, relays it to its delegate, and pauses reading when the delegate asks (backpressure
+/// towards a slow client). It is the only handler in the connection's pipeline besides the idle timer: no NIO
+/// HTTP codec.
 final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let backend: Backend
     private(set) var context: ChannelHandlerContext?
@@ -30,23 +31,42 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var requestCount = 0
     private var reads = ReadGate()
     private var closed = false
+    private var parser: UpstreamResponseParser
+    /// Delivering parsed events; a delegate call that leads back here (re-entrantly) leaves them to the loop.
+    private var delivering = false
 
-    init(backend: Backend) {
+    init(backend: Backend, limits: HTTPLimits) {
         self.backend = backend
+        self.parser = UpstreamResponseParser(
+            maxHeadBytes: limits.maxResponseHeadBytes,
+            maxFieldCount: limits.maxHeaderCount
+        )
     }
 
     var channel: (any Channel)? { self.context?.channel }
     var isWritable: Bool { self.context?.channel.isWritable ?? false }
     var isOpen: Bool { !self.closed && self.context != nil }
+    /// Whether the connection can carry another request after the response that just ended: its framing allows
+    /// it, and the backend sent nothing beyond it (bytes nobody asked for mean the connection is out of step).
+    var isReusable: Bool { self.isOpen && self.parser.isReusable && !self.parser.hasBufferedBytes }
+    var allocator: ByteBufferAllocator { self.context?.channel.allocator ?? ByteBufferAllocator() }
 
     // MARK: driving it
 
-    func write(_ part: HTTPClientRequestPart, promise: EventLoopPromise<Void>? = nil) {
-        guard let context else {
-            promise?.fail(ChannelError.ioOnClosedChannel)
-            return
-        }
-        context.write(UpstreamConnection.wrapOutboundOut(part), promise: promise)
+    /// Sends a request's head; the next response answers it (`isHEAD`: a response without a body).
+    func writeRequestHead(_ bytes: ByteBuffer, isHEAD: Bool) {
+        self.parser.expectResponse(isHEAD: isHEAD)
+        self.write(bytes)
+    }
+
+    /// Sends bytes of the request's body (or its framing).
+    func write(_ bytes: ByteBuffer) {
+        self.context?.write(UpstreamConnection.wrapOutboundOut(bytes), promise: nil)
+    }
+
+    /// The bytes the backend sent beyond the response that switched protocols: the tunnel's first bytes.
+    func takeBufferedBytes() -> ByteBuffer? {
+        self.parser.takeBufferedBytes()
     }
 
     func flush() {
@@ -74,13 +94,32 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = UpstreamConnection.unwrapInboundIn(data)
-        if let delegate {
-            delegate.upstream(self, received: part)
-        } else {
+        self.parser.append(UpstreamConnection.unwrapInboundIn(data))
+        guard self.delegate != nil else {
             // A backend that talks while nobody asked: the connection is out of step, drop it.
             context.close(promise: nil)
+            return
         }
+        self.deliver()
+    }
+
+    /// Hands the delegate every event the buffered bytes make, until it lets go of the connection.
+    private func deliver() {
+        guard !self.delivering else { return }
+        self.delivering = true
+        defer { self.delivering = false }
+        do {
+            while let delegate = self.delegate, let event = try self.parser.next() {
+                delegate.upstream(self, received: event)
+            }
+        } catch {
+            self.fail(error)
+        }
+    }
+
+    private func fail(_ error: any Error) {
+        self.finish(error: error)
+        self.context?.close(promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -93,6 +132,15 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.deliver()
+        do {
+            // A body that ends with the connection ends here.
+            while let delegate = self.delegate, let event = try self.parser.endOfInput() {
+                delegate.upstream(self, received: event)
+            }
+        } catch {
+            self.finish(error: error)
+        }
         self.finish(error: ChannelError.eof)
         context.fireChannelInactive()
     }

@@ -1,6 +1,5 @@
 import DequeModule
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// The keep-alive connections from one event loop to one backend.
@@ -21,7 +20,7 @@ final class UpstreamPool {
         var idleTimeout: TimeAmount
         /// What a response head may hold (`STICKY_MAX_HEADER_BYTES`, `STICKY_MAX_HEADER_COUNT`): more fails the
         /// exchange with 502 and closes the connection.
-        var decoderLimits: NIOHTTPDecoderLimitConfiguration
+        var limits: HTTPLimits
     }
 
     private struct Waiter {
@@ -107,23 +106,18 @@ final class UpstreamPool {
         self.metrics?.connectionOpened()
         let backend = self.backend
         let idleTimeout = self.settings.idleTimeout
-        let decoderLimits = self.settings.decoderLimits
+        let limits = self.settings.limits
         return ClientBootstrap(group: self.eventLoop)
             .connectTimeout(self.settings.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    // No outbound header validator: see the client side in ``ProxyServer``.
-                    try sync.addHTTPClientHandlers(
-                        leftOverBytesStrategy: .forwardBytes,
-                        enableOutboundHeaderValidation: false,
-                        decoderLimitConfiguration: decoderLimits
-                    )
+                    // No NIO HTTP codec: the connection frames requests and responses itself.
                     // Read idleness only: an idle pooled connection reads nothing either, and watching writes too
                     // would cost a promise and a callback for every write.
                     try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
-                    try sync.addHandler(UpstreamConnection(backend: backend))
+                    try sync.addHandler(UpstreamConnection(backend: backend, limits: limits))
                 }
             }
             .connect(to: self.backend.socketAddress)

@@ -23,11 +23,11 @@ import Testing
     }
 
     private func respond(_ observer: inout RequestObserver, status: HTTPResponseStatus, body: String?) {
-        observer.responseWritten(.head(HTTPResponseHead(version: .http1_1, status: status)))
+        observer.responseHead(status: Int(status.code))
         if let body {
-            observer.responseWritten(.body(.byteBuffer(ByteBuffer(string: body))))
+            observer.responseBody(count: body.utf8.count)
         }
-        observer.responseWritten(.end(nil))
+        observer.responseEnded()
     }
 
     @Test func countsTheResponseAndTheDecisionAndLogsOneSafeLine() throws {
@@ -40,7 +40,7 @@ import Testing
         )
         observer.requestStarted(head)
         observer.routed(RequestObserver.Routed(backend: "web1", decision: .sticky))
-        observer.responseWritten(.head(HTTPResponseHead(version: .http1_1, status: .continue)))
+        observer.responseHead(status: 100)
         self.respond(&observer, status: .ok, body: "hello")
 
         #expect(try self.requests("web1", "2xx") == 1)
@@ -71,7 +71,7 @@ import Testing
         var observer = self.makeObserver()
         observer.requestStarted(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/ws"))
         observer.routed(RequestObserver.Routed(backend: "web1", decision: .new))
-        observer.responseWritten(.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols)))
+        observer.responseHead(status: 101)
         #expect(try self.requests("web1", "1xx") == 1)
         #expect(self.lines.lines.count == 1)
         observer.connectionClosed()
@@ -82,8 +82,8 @@ import Testing
         var observer = self.makeObserver()
         observer.requestStarted(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/download"))
         observer.routed(RequestObserver.Routed(backend: "web1", decision: .new))
-        observer.responseWritten(.head(HTTPResponseHead(version: .http1_1, status: .ok)))
-        observer.responseWritten(.body(.byteBuffer(ByteBuffer(string: "part"))))
+        observer.responseHead(status: 200)
+        observer.responseBody(count: "part".utf8.count)
         observer.connectionClosed()
         let line = try #require(self.lines.lines.first)
         #expect(line.contains("http.aborted=true"), "\(line)")

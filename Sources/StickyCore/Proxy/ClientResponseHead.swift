@@ -1,0 +1,131 @@
+import NIOCore
+import NIOHTTP1
+
+/// The head a client gets for a backend's response, written straight from the bytes the backend sent.
+///
+/// The status line takes the client's HTTP version. The header lines are copied as they came, in one block when
+/// the backend sent no hop-by-hop header (the common case); otherwise line by line, without the hop-by-hop headers
+/// and the ones `Connection` names (RFC 9110 §7.6.1). Then the proxy's own `Connection`, `Upgrade` and
+/// `Transfer-Encoding` lines.
+enum ClientResponseHead {
+    /// How the client connection frames the body.
+    enum BodyFraming: Equatable {
+        /// No body: a response to HEAD, a 1xx, 204 or 304.
+        case none
+        /// The backend's bytes as they are: a `Content-Length` body, or one that ends with the connection.
+        case asIs
+        /// In chunks: the backend chunked it, or did not say how long it is and the client speaks HTTP/1.1.
+        case chunked
+    }
+
+    /// How the client gets the body of `head`, the answer to a request of `requestVersion` (`isHEAD`: to HEAD).
+    static func bodyFraming(of head: UpstreamResponseHead, requestVersion: HTTPVersion, isHEAD: Bool) -> BodyFraming {
+        if isHEAD || head.status < 200 || head.status == 204 || head.status == 304 { return .none }
+        if head.contentLength != nil { return .asIs }
+        return requestVersion == .http1_0 ? .asIs : .chunked
+    }
+
+    /// Writes the client's head for `head`.
+    ///
+    /// - Parameters:
+    ///   - keepAlive: whether the client connection stays open after this response.
+    ///   - chunked: whether to say `Transfer-Encoding: chunked`: the body goes to the client in chunks
+    ///     (``BodyFraming/chunked``), or a response without a body says what the backend's head said.
+    static func write(
+        _ head: UpstreamResponseHead,
+        requestVersion: HTTPVersion,
+        keepAlive: Bool,
+        chunked: Bool,
+        into buffer: inout ByteBuffer
+    ) {
+        HTTPHeadWriter.writeStatusLine(version: requestVersion, code: head.status, into: &buffer)
+        let isUpgrade = head.status == 101
+        var upgrade: Range<Int>?
+        head.bytes.withUnsafeReadableBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[Int(head.reasonStart)..<Int(head.reasonEnd)]))
+            buffer.writeStaticString("\r\n")
+            guard let first = head.fields.first, let last = head.fields.last else { return }
+            if isUpgrade {
+                upgrade = Self.range(of: "upgrade", in: head, bytes: bytes)
+            }
+            guard head.hasHopByHop else {
+                // Every field line as it came: from the first name to the CRLF that ends the last line.
+                let end = Self.lineEnd(after: Int(last.valueEnd), in: bytes)
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[Int(first.nameStart)..<end]))
+                return
+            }
+            let named = Self.namesListedInConnection(head, bytes: bytes)
+            for field in head.fields {
+                let name = UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
+                if HeaderRewriter.isHopByHop(name) { continue }
+                if named.contains(where: { HeaderName.equal(name, UnsafeBufferPointer(rebasing: bytes[$0])) }) {
+                    continue
+                }
+                buffer.writeBytes(UnsafeRawBufferPointer(name))
+                buffer.writeStaticString(": ")
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueEnd)]))
+                buffer.writeStaticString("\r\n")
+            }
+        }
+        if isUpgrade, let upgrade {
+            buffer.writeStaticString("connection: upgrade\r\nupgrade: ")
+            if var token = head.bytes.getSlice(at: head.bytes.readerIndex + upgrade.lowerBound, length: upgrade.count) {
+                buffer.writeBuffer(&token)
+            }
+            buffer.writeStaticString("\r\n")
+        } else if !keepAlive {
+            buffer.writeStaticString("connection: close\r\n")
+        } else if requestVersion == .http1_0 {
+            buffer.writeStaticString("connection: keep-alive\r\n")
+        }
+        if chunked {
+            buffer.writeStaticString("transfer-encoding: chunked\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The offset just past the CRLF that ends the line whose value ends at `valueEnd` (optional whitespace may
+    /// sit between them).
+    private static func lineEnd(after valueEnd: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var index = valueEnd
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+        return min(index + 1, bytes.count)
+    }
+
+    /// The value offsets of the first field called `name`.
+    private static func range(
+        of name: StaticString,
+        in head: UpstreamResponseHead,
+        bytes: UnsafeBufferPointer<UInt8>
+    ) -> Range<Int>? {
+        for field in head.fields
+        where HeaderName.matches(UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)]), name)
+        {
+            return Int(field.valueStart)..<Int(field.valueEnd)
+        }
+        return nil
+    }
+
+    /// The offsets of the header names that the `Connection` headers list (other than `close`, `keep-alive` and
+    /// the hop-by-hop ones, which go anyway).
+    private static func namesListedInConnection(
+        _ head: UpstreamResponseHead,
+        bytes: UnsafeBufferPointer<UInt8>
+    ) -> [Range<Int>] {
+        var named: [Range<Int>] = []
+        for field in head.fields
+        where HeaderName.matches(
+            UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)]),
+            "connection"
+        ) {
+            let value = UnsafeBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
+            HeaderRewriter.forEachListElement(of: value) { token in
+                guard !HeaderRewriter.isHopByHop(token), !HeaderName.matches(token, "close") else { return }
+                let start = bytes.baseAddress.map { token.baseAddress! - $0 } ?? 0
+                named.append(start..<(start + token.count))
+            }
+        }
+        return named
+    }
+}

@@ -1,0 +1,94 @@
+import NIOCore
+import NIOHTTP1
+
+/// Writes HTTP/1 message heads and chunk framing as bytes, in place of NIO's encoders.
+///
+/// The proxy frames what it sends itself: a request head to a backend, its own answers (`502`, `100 Continue`…),
+/// and the chunk framing of a body. Each head goes out as one buffer; the header names and values were parsed by
+/// llhttp or by ``UpstreamResponseParser``, or are the proxy's own, so nothing here validates them again.
+enum HTTPHeadWriter {
+    /// `head` as a request line and header lines, then the blank line.
+    static func write(_ head: HTTPRequestHead, into buffer: inout ByteBuffer) {
+        buffer.writeString(head.method.rawValue)
+        buffer.writeInteger(UInt8(ascii: " "))
+        buffer.writeString(head.uri)
+        buffer.writeStaticString(head.version == .http1_0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n")
+        Self.write(head.headers, into: &buffer)
+    }
+
+    /// `head` as a status line and header lines, then the blank line.
+    static func write(_ head: HTTPResponseHead, into buffer: inout ByteBuffer) {
+        Self.writeStatusLine(version: head.version, code: Int(head.status.code), into: &buffer)
+        buffer.writeString(head.status.reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        Self.write(head.headers, into: &buffer)
+    }
+
+    /// `HTTP/1.x NNN ` (the reason phrase and its CRLF are the caller's).
+    static func writeStatusLine(version: HTTPVersion, code: Int, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: code / 100 % 10))
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: code / 10 % 10))
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: code % 10))
+        buffer.writeInteger(UInt8(ascii: " "))
+    }
+
+    private static func write(_ headers: HTTPHeaders, into buffer: inout ByteBuffer) {
+        for (name, value) in headers {
+            Self.writeField(name, value, into: &buffer)
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// One `name: value` line.
+    static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// Whether a request with `headers` sends its body in chunks (its last transfer coding is `chunked`).
+    static func isChunked(_ headers: HTTPHeaders) -> Bool {
+        headers[canonicalForm: "transfer-encoding"].last.map { $0.lowercased() == "chunked" } ?? false
+    }
+
+    // MARK: chunk framing
+
+    /// The line before a chunk of `size` bytes: its size in hex, CRLF.
+    static func chunkHeader(size: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 18)
+        let hex = String(size, radix: 16)
+        buffer.writeString(hex)
+        buffer.writeStaticString("\r\n")
+        return buffer
+    }
+
+    /// The CRLF after a chunk's data.
+    static func chunkTrailer(allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 2)
+        buffer.writeStaticString("\r\n")
+        return buffer
+    }
+
+    /// The last chunk, `trailers` (field lines, each with its CRLF), and the blank line.
+    static func lastChunk(trailers: ByteBuffer?, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 5 + (trailers?.readableBytes ?? 0))
+        buffer.writeStaticString("0\r\n")
+        if var trailers {
+            buffer.writeBuffer(&trailers)
+        }
+        buffer.writeStaticString("\r\n")
+        return buffer
+    }
+
+    /// `trailers` as field lines, for ``lastChunk(trailers:allocator:)``.
+    static func fieldLines(_ trailers: HTTPHeaders?, allocator: ByteBufferAllocator) -> ByteBuffer? {
+        guard let trailers, !trailers.isEmpty else { return nil }
+        var buffer = allocator.buffer(capacity: 64)
+        for (name, value) in trailers {
+            Self.writeField(name, value, into: &buffer)
+        }
+        return buffer
+    }
+}

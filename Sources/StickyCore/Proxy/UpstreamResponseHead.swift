@@ -1,0 +1,112 @@
+import NIOCore
+
+/// A backend's response head, parsed in place: the bytes as received plus offsets.
+///
+/// ``UpstreamResponseParser`` fills it in one pass over the bytes, so that forwarding a response costs no `String`
+/// per header: the proxy rewrites the head from ``bytes`` and ``fields`` (``forEachField(_:)``), and only asks for
+/// Strings where it needs them (``values(of:)`` for `Set-Cookie`).
+struct UpstreamResponseHead {
+    /// One header field line: offsets relative to `bytes.readerIndex`
+    /// (so `bytes.getBytes(at: bytes.readerIndex + Int(nameStart), ...)`).
+    ///
+    /// The name is `nameStart..<nameEnd` (`nameEnd` is the colon's offset); the value is `valueStart..<valueEnd`,
+    /// without leading or trailing SP/HTAB (empty when `valueStart == valueEnd`).
+    struct Field: Equatable {
+        var nameStart: Int32
+        var nameEnd: Int32
+        var valueStart: Int32
+        var valueEnd: Int32
+    }
+
+    /// The whole head, from the status line's first byte through the blank line's CRLF (a slice of what was read).
+    var bytes: ByteBuffer
+    /// The status code, 100...999.
+    var status: Int
+    /// 0 or 1 (HTTP/1.0 or HTTP/1.1).
+    var minorVersion: Int
+    /// The reason phrase's offsets (possibly empty), as sent: nothing is trimmed.
+    var reasonStart: Int32, reasonEnd: Int32
+    /// The field lines, in the order received.
+    var fields: [Field]
+
+    // What parsing found (filled by the parser):
+
+    /// The `Content-Length`, or nil when absent.
+    var contentLength: Int? = nil
+    /// Whether a `Transfer-Encoding` field is present.
+    var hasTransferEncoding = false
+    /// Whether the last transfer coding is `chunked` (case-insensitive).
+    var isChunked = false
+    /// Whether a `Connection` header lists `close`.
+    var connectionClose = false
+    /// Whether a `Connection` header lists `keep-alive`.
+    var connectionKeepAlive = false
+    /// Whether a `Set-Cookie` field is present.
+    var hasSetCookie = false
+    /// Whether any of connection, keep-alive, proxy-connection, te, transfer-encoding, upgrade, proxy-authenticate,
+    /// proxy-authorization is present (case-insensitive).
+    var hasHopByHop = false
+
+    /// Whether the backend keeps the connection open after this response: HTTP/1.1 unless `Connection: close`;
+    /// HTTP/1.0 only with `Connection: keep-alive` (and no `close`).
+    ///
+    /// A close-delimited body also makes the parser report the connection unusable
+    /// (``UpstreamResponseParser/isReusable``); this property is only about the headers.
+    var isKeepAlive: Bool {
+        if self.connectionClose {
+            return false
+        }
+        return self.minorVersion >= 1 || self.connectionKeepAlive
+    }
+
+    /// The reason phrase decoded as UTF-8 (for logs and tests; the proxy forwards the bytes).
+    var reasonPhrase: String {
+        self.bytes.withUnsafeReadableBytes { bytes in
+            String(decoding: bytes[Int(self.reasonStart)..<Int(self.reasonEnd)], as: UTF8.self)
+        }
+    }
+
+    /// The values of every field named `name` (ASCII case-insensitive), in order, decoded as UTF-8 Strings
+    /// (used only for Set-Cookie and tests).
+    func values(of name: String) -> [String] {
+        var values: [String] = []
+        self.bytes.withUnsafeReadableBytes { bytes in
+            for field in self.fields
+            where Self.name(bytes[Int(field.nameStart)..<Int(field.nameEnd)], equalsIgnoringCase: name) {
+                values.append(String(decoding: bytes[Int(field.valueStart)..<Int(field.valueEnd)], as: UTF8.self))
+            }
+        }
+        return values
+    }
+
+    /// Calls body with each field's name bytes and value bytes, in order (for rewriting the head without Strings).
+    ///
+    /// The pointers are valid only during the call.
+    func forEachField(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
+        self.bytes.withUnsafeReadableBytes { bytes in
+            for field in self.fields {
+                body(
+                    UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)]),
+                    UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
+                )
+            }
+        }
+    }
+
+    /// Whether `bytes` spell `name`, ASCII letters compared without case.
+    private static func name(_ bytes: Slice<UnsafeRawBufferPointer>, equalsIgnoringCase name: String) -> Bool {
+        var index = bytes.startIndex
+        for wanted in name.utf8 {
+            guard index < bytes.endIndex, Self.lowercased(bytes[index]) == Self.lowercased(wanted) else {
+                return false
+            }
+            index += 1
+        }
+        return index == bytes.endIndex
+    }
+
+    /// `byte` with an ASCII upper-case letter made lower-case.
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) ? byte | 0x20 : byte
+    }
+}
