@@ -1,9 +1,12 @@
 /// Reads HTTP/1.1 responses from a `BufferedSocket`: status line and headers, then a body framed by
 /// `Content-Length`, chunked encoding, or the end of the connection.
 enum HTTPResponseReader {
-    /// Reads a response head, skipping interim 1xx responses other than 101. Returns `nil` if the connection ended
-    /// before the first byte.
-    static func readHead(from connection: BufferedSocket) throws -> HTTPTestResponse? {
+    /// Reads a response head, skipping interim 1xx responses other than 101 (each handed to `interim`, if given).
+    /// Returns `nil` if the connection ended before the first byte.
+    static func readHead(
+        from connection: BufferedSocket,
+        interim: ((HTTPTestResponse) -> Void)? = nil
+    ) throws -> HTTPTestResponse? {
         while true {
             guard let statusLine = try connection.readLine() else { return nil }
             let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
@@ -22,15 +25,17 @@ enum HTTPResponseReader {
                 let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
                 headers.append((String(line[..<colon]), String(value)))
             }
-            if (100..<200).contains(status), status != 101 {
-                continue
-            }
-            return HTTPTestResponse(
+            let response = HTTPTestResponse(
                 version: String(parts[0]),
                 status: status,
                 reason: parts.count > 2 ? String(parts[2]) : "",
                 headers: headers
             )
+            if (100..<200).contains(status), status != 101 {
+                interim?(response)
+                continue
+            }
+            return response
         }
     }
 
@@ -75,7 +80,11 @@ enum HTTPResponseReader {
                 }
                 if size == 0 {
                     // Trailers, up to the empty line.
-                    while let line = try connection.readLine(), !line.isEmpty {}
+                    while let line = try connection.readLine(), !line.isEmpty {
+                        let colon = line.firstIndex(of: ":") ?? line.endIndex
+                        let value = line[colon...].dropFirst().drop { $0 == " " || $0 == "\t" }
+                        response.trailers.append((String(line[..<colon]), String(value)))
+                    }
                     break
                 }
                 try connection.stream(size, to: collect)

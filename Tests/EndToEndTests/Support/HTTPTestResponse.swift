@@ -10,6 +10,8 @@ struct HTTPTestResponse {
     var bodyCount = 0
     /// Whether the body came with `Transfer-Encoding: chunked`.
     var wasChunked = false
+    /// The trailer fields after the last chunk of a chunked body, in order.
+    var trailers: [(name: String, value: String)] = []
 
     /// The first value of header `name` (case-insensitive).
     func header(_ name: String) -> String? {

@@ -3,7 +3,7 @@ import Synchronization
 
 /// A backend that answers each request head with scripted bytes, however broken, and keeps its end of each
 /// connection open afterwards, so that a test can see whether the proxy closed the connection or sent it another
-/// request.
+/// request. ``scripted(_:)`` makes one whose answers are ``Step``s: bytes in pieces, pauses, a close.
 final class ScriptedBackend: Sendable {
     struct Counts: Sendable, Equatable {
         /// Connections accepted.
@@ -14,12 +14,14 @@ final class ScriptedBackend: Sendable {
         var reusedRequests = 0
         /// Connections the proxy closed.
         var closedByProxy = 0
+        /// Connections this backend closed because its script said so (``Step/close``).
+        var closedByBackend = 0
     }
 
     let port: Int
     private let listener: Int32
     /// The answer to a request, from its head (request line and headers).
-    private let responder: @Sendable (String) -> [UInt8]
+    private let script: @Sendable (String) -> [Step]
     private let counts = Mutex(Counts())
     private let stopped = Atomic<Bool>(false)
 
@@ -28,8 +30,18 @@ final class ScriptedBackend: Sendable {
         try self.init { _ in response }
     }
 
-    init(responder: @escaping @Sendable (_ head: String) -> String) throws {
-        self.responder = { head in Array(responder(head).utf8) }
+    /// Answers each request with the bytes `responder` returns for its head, in one send.
+    convenience init(responder: @escaping @Sendable (_ head: String) -> String) throws {
+        try self.init(script: { head in [.send(Array(responder(head).utf8))] })
+    }
+
+    /// Answers each request by playing the steps `script` returns for its head.
+    static func scripted(_ script: @escaping @Sendable (_ head: String) -> [Step]) throws -> ScriptedBackend {
+        try ScriptedBackend(script: script)
+    }
+
+    private init(script: @escaping @Sendable (_ head: String) -> [Step]) throws {
+        self.script = script
         self.port = try FreePort.next()
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw TestFailure("socket(): \(POSIX.errorString())") }
@@ -99,18 +111,54 @@ final class ScriptedBackend: Sendable {
             }
             pending += chunk[..<received]
             while let end = Self.headEnd(in: pending) {
-                let response = self.responder(String(decoding: pending[..<end], as: UTF8.self))
+                let steps = self.script(String(decoding: pending[..<end], as: UTF8.self))
                 pending.removeFirst(end)
                 self.counts.withLock { counts in
                     counts.requests += 1
                     if served > 0 { counts.reusedRequests += 1 }
                 }
                 served += 1
-                let sent = response.withUnsafeBytes {
-                    send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                for step in steps {
+                    switch step {
+                    case .send(let bytes):
+                        guard Self.sendAll(bytes, on: connection) else { return }
+                    case .pause(let milliseconds):
+                        POSIX.sleep(milliseconds: milliseconds)
+                    case .close:
+                        self.counts.withLock { $0.closedByBackend += 1 }
+                        Self.lingeringClose(connection)
+                        return
+                    }
                 }
-                guard sent == response.count else { return }
             }
+        }
+    }
+
+    /// Sends every byte of `bytes`; false if the connection failed first.
+    private static func sendAll(_ bytes: [UInt8], on connection: Int32) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes {
+                send(connection, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if sent < 0, errno == EINTR { continue }
+            guard sent > 0 else { return false }
+            offset += sent
+        }
+        return true
+    }
+
+    /// Half-closes, so the proxy reads everything sent and then end of stream (a close with unread bytes would be
+    /// a reset, which may discard them), and waits a bounded time for the proxy to close its end. The caller closes.
+    private static func lingeringClose(_ connection: Int32) {
+        shutdown(connection, Int32(SHUT_WR))
+        var interval = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        var discard = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let received = discard.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            if received < 0, errno == EINTR { continue }
+            if received <= 0 { return }
         }
     }
 
