@@ -119,23 +119,23 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         guard let context else { return }
         exchange.responsePhase = .streaming
         self.noteRouting(of: exchange)
-        let version = exchange.requestHead.version
+        let version = exchange.requestVersion
         var bytes = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
-        if head.status == 101, exchange.upgrade != nil {
+        if head.status == 101, exchange.isUpgrade {
             // The tunnel starts at this response's end, which the parser reports right after the head.
             exchange.switchingProtocols = true
             ClientResponseHead.write(head, requestVersion: version, keepAlive: true, chunked: false, into: &bytes)
             self.writeResponseHead(bytes, status: head.status)
             return
         }
-        if exchange.upgrade != nil || !exchange.requestComplete {
+        if exchange.isUpgrade || !exchange.requestComplete {
             // The decoder stops after an upgrade request; a body still arriving cannot be skipped safely.
             exchange.clientKeepAlive = false
         }
         let framing = ClientResponseHead.bodyFraming(
             of: head,
             requestVersion: version,
-            isHEAD: exchange.requestHead.method == .HEAD
+            isHEAD: exchange.method == .HEAD
         )
         exchange.clientBodyFraming = framing
         if framing == .asIs, head.contentLength == nil {
@@ -235,7 +235,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
             // (ambiguous framing, a head over the limits) would only come again.
             if !exchange.retried, !(error is UpstreamResponseParser.Failure), let backend = exchange.backend,
                 RetryPolicy.maySendAgain(
-                    method: exchange.requestHead.method,
+                    method: exchange.method,
                     bodyBytesSent: exchange.requestBodyBytesSent,
                     responseStarted: false,
                     timedOut: isTimeout
@@ -283,11 +283,11 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
         }
         self.noteRouting(of: exchange)
         // Unread body bytes would be taken for the next request: close instead.
-        let keepAlive = exchange.clientKeepAlive && exchange.requestComplete && exchange.upgrade == nil
+        let keepAlive = exchange.clientKeepAlive && exchange.requestComplete && !exchange.isUpgrade
             && !self.runtime.isDraining
         self.writeErrorResponse(
             status,
-            version: exchange.requestHead.version,
+            version: exchange.requestVersion,
             extraHeaders: extraHeaders,
             keepAlive: keepAlive,
             context: context

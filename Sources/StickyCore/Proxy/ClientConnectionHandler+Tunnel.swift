@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 // MARK: - Upgrade: after a 101, bytes flow both ways untouched
 
@@ -16,17 +15,20 @@ extension ClientConnectionHandler {
         upstream.onClose?(upstream)  // it leaves its pool: the tunnel owns it now
         upstream.onClose = nil
         if let early = upstream.takeBufferedBytes() {
-            // What the backend sent right after its 101 is the tunnel's first bytes.
+            // What the backend sent right after its 101 is the tunnel's first bytes; and what the client sent after
+            // its handshake.
             context.write(ClientConnectionHandler.wrapOutboundOut(early), promise: nil)
+        }
+        if let early = self.sequencer.takeBufferedBytes() {
+            upstreamChannel.writeAndFlush(early, promise: nil)
         }
         context.flush()
 
         let clientChannel = context.channel
         let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
         do {
-            // The glue goes last on each side. Then everything HTTP comes out, the request decoder last of all, so
-            // that the bytes it holds beyond the handshake are forwarded into the glue. (The backend's early bytes
-            // were written above, from the connection's parser.)
+            // The glue goes last on each side. Then everything HTTP comes out. (The bytes either side sent beyond
+            // the handshake were written above, from the parsers.)
             let client = context.pipeline.syncOperations
             let upstreamPipeline = upstreamChannel.pipeline.syncOperations
             try client.addHandler(clientGlue)
@@ -35,7 +37,6 @@ extension ClientConnectionHandler {
             Self.remove(IdleStateHandler.self, from: upstreamPipeline)
             _ = client.removeHandler(context: context)
             Self.remove(ClientRequestSequencer.self, from: client)
-            Self.remove(ByteToMessageHandler<HTTPRequestDecoder>.self, from: client)
         } catch {
             self.logger.warning("could not set up the tunnel", metadata: ["error": "\(error)"])
             clientChannel.close(promise: nil)

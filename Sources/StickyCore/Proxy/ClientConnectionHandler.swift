@@ -9,7 +9,7 @@ import NIOHTTP1
 /// ``ProxyExchange``. Reads from the client pause while the request is routed and while the backend is not
 /// writable; reads from the backend pause while the client is not writable.
 final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -51,32 +51,37 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: a request arrives
 
-    private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func start(_ head: ClientRequestHead, context: ChannelHandlerContext) {
         if let status = self.runtime.limits.rejection(of: head) {
             self.respondWithoutExchange(status, context: context, keepAlive: false)
             return
         }
         let now = NIODeadline.now()
-        let upgrade = Self.upgradeToken(of: head)
-        let session = self.runtime.extractor.session(cookieHeaders: head.headers["cookie"], target: head.uri)
+        let extractor = self.runtime.extractor
+        let session = head.cookieBytes == 0 && !extractor.readsTarget
+            ? nil
+            : extractor.session(
+                cookieHeaders: head.values(of: "cookie"),
+                target: extractor.readsTarget ? head.target : ""
+            )
         let key = session.map { self.runtime.keys.key(for: $0) }
         if !self.clientAddressKnown {
             self.clientAddress = context.channel.remoteAddress?.ipAddress
             self.clientAddressKnown = true
         }
-        let clientAddress = self.clientAddress
-        let upstreamHead = HeaderRewriter.upstreamRequest(head, clientAddress: clientAddress, upgrade: upgrade)
+        var upstreamHead = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 128)
+        UpstreamRequestHead.write(head, clientAddress: self.clientAddress, upgrade: head.isUpgrade,
+            into: &upstreamHead)
         let exchange = ProxyExchange(
-            requestHead: head,
+            request: head,
             upstreamHead: upstreamHead,
             session: session,
             key: key,
-            upgrade: upgrade,
             now: now
         )
         self.exchange = exchange
         self.resources.recordRequest()
-        if Self.mayHaveBody(head) || upgrade != nil {
+        if (head.contentLength ?? 0) > 0 || head.isChunked || head.isUpgrade {
             // Hold the body back while the request is routed; a bodiless request has nothing to hold, and pausing
             // would cost the event loop two epoll_ctl calls per request.
             self.setClientReadsPaused(true)
@@ -116,20 +121,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                     self.route(exchange, lookup: .failed)
                 }
             }
-    }
-
-    /// Whether a body follows the head: a non-zero `Content-Length`, or any `Transfer-Encoding`.
-    private static func mayHaveBody(_ head: HTTPRequestHead) -> Bool {
-        if head.headers.contains(name: "transfer-encoding") { return true }
-        guard let length = head.headers.first(name: "content-length") else { return false }
-        return length != "0"
-    }
-
-    private static func upgradeToken(of head: HTTPRequestHead) -> String? {
-        guard let upgrade = head.headers.first(name: "upgrade"),
-            head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "upgrade" })
-        else { return nil }
-        return upgrade
     }
 
     // MARK: routing
@@ -265,9 +256,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Sends the head and whatever body arrived meanwhile, then lets the client's body flow.
     func sendRequestHead(_ exchange: ProxyExchange) {
         guard let upstream = exchange.upstream, let context else { return }
-        var head = upstream.allocator.buffer(capacity: 512)
-        HTTPHeadWriter.write(exchange.upstreamHead, into: &head)
-        upstream.writeRequestHead(head, isHEAD: exchange.upstreamHead.method == .HEAD)
+        upstream.writeRequestHead(exchange.upstreamHead, isHEAD: exchange.method == .HEAD)
         exchange.headSent = true
         for part in exchange.bufferedBody {
             self.forward(part, of: exchange, to: upstream)
@@ -276,7 +265,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         upstream.flush()
         if exchange.expectsContinue, !exchange.requestComplete {
             var interim = context.channel.allocator.buffer(capacity: 32)
-            HTTPHeadWriter.write(HTTPResponseHead(version: exchange.requestHead.version, status: .continue),
+            HTTPHeadWriter.write(HTTPResponseHead(version: exchange.requestVersion, status: .continue),
                 into: &interim)
             self.writeResponseHead(interim, status: 100)
             context.flush()
@@ -288,7 +277,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.setClientReadsPaused(!upstream.isWritable)
     }
 
-    private func forward(_ part: HTTPServerRequestPart, of exchange: ProxyExchange, to upstream: UpstreamConnection) {
+    private func forward(
+        _ part: ClientRequestParser.Event,
+        of exchange: ProxyExchange,
+        to upstream: UpstreamConnection
+    ) {
         switch part {
         case .head:
             preconditionFailure("a second request head inside one exchange")
@@ -298,17 +291,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 upstream.write(buffer)
                 return
             }
-            guard buffer.readableBytes > 0 else { return }  // an empty chunk would end the body
             upstream.write(HTTPHeadWriter.chunkHeader(size: buffer.readableBytes, allocator: upstream.allocator))
             upstream.write(buffer)
             upstream.write(HTTPHeadWriter.chunkTrailer(allocator: upstream.allocator))
         case .end(let trailers):
             guard exchange.upstreamChunked else { return }
-            let allocator = upstream.allocator
-            upstream.write(HTTPHeadWriter.lastChunk(
-                trailers: HTTPHeadWriter.fieldLines(trailers, allocator: allocator),
-                allocator: allocator
-            ))
+            upstream.write(HTTPHeadWriter.lastChunk(trailers: trailers, allocator: upstream.allocator))
         }
     }
 
@@ -357,6 +345,56 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 }
 
+// MARK: - Requests, from the ClientRequestSequencer
+
+extension ClientConnectionHandler {
+    /// A request's head arrived.
+    func requestHead(_ head: ClientRequestHead, context: ChannelHandlerContext) {
+        self.observer.requestStarted(method: head.method, target: head.target)
+        guard !self.finished else { return }
+        self.start(head, context: context)
+    }
+
+    /// Bytes of the request's body arrived.
+    func requestBody(_ bytes: ByteBuffer) {
+        self.requestPart(.body(bytes))
+    }
+
+    /// The request ended.
+    func requestEnd(trailers: ByteBuffer?) {
+        self.requestPart(.end(trailers: trailers))
+    }
+
+    /// The parser refused the client's bytes; the sequencer answers and closes the connection.
+    func requestRefused() {
+        self.finished = true
+    }
+
+    private func requestPart(_ part: ClientRequestParser.Event) {
+        guard let exchange = self.exchange else {
+            // The rest of a request that was already answered (an error response, a closed connection).
+            return
+        }
+        exchange.lastActivity = .now()
+        let isEnd = if case .end = part { true } else { false }
+        if isEnd {
+            exchange.requestComplete = true
+        }
+        guard exchange.headSent, let upstream = exchange.upstream else {
+            exchange.bufferedBody.append(part)
+            return
+        }
+        self.forward(part, of: exchange, to: upstream)
+        if isEnd {
+            upstream.flush()
+        } else if !upstream.isWritable {
+            // Pause before flushing: a flush that drains the buffer reports writability again at once.
+            self.setClientReadsPaused(true)
+            upstream.flush()
+        }
+    }
+}
+
 // MARK: - ChannelHandler
 
 extension ClientConnectionHandler {
@@ -369,33 +407,7 @@ extension ClientConnectionHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = ClientConnectionHandler.unwrapInboundIn(data)
-        if case .head(let head) = part {
-            self.observer.requestStarted(head)
-            guard !self.finished else { return }
-            self.start(head, context: context)
-            return
-        }
-        guard let exchange = self.exchange else {
-            // The rest of a request that was already answered (an error response, a closed connection).
-            return
-        }
-        exchange.lastActivity = .now()
-        if case .end = part {
-            exchange.requestComplete = true
-        }
-        guard exchange.headSent, let upstream = exchange.upstream else {
-            exchange.bufferedBody.append(part)
-            return
-        }
-        self.forward(part, of: exchange, to: upstream)
-        if case .end = part {
-            upstream.flush()
-        } else if !upstream.isWritable {
-            // Pause before flushing: a flush that drains the buffer reports writability again at once.
-            self.setClientReadsPaused(true)
-            upstream.flush()
-        }
+        // Requests come from the ``ClientRequestSequencer`` by method call; nothing else reads here.
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -423,14 +435,6 @@ extension ClientConnectionHandler {
             }
         }
         context.fireChannelInactive()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event {
-            self.clientInputClosed(context: context)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -2,36 +2,38 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// The HTTP/1 discipline of a client connection, right behind the request decoder: one request at a time
-/// (``ClientRequestSequence``), the client's timeouts (``ClientReadTimeouts``), and the answer to a request the
-/// decoder refused.
+/// The first handler of a client connection: frames the client's bytes into requests (``ClientRequestParser``),
+/// keeps the HTTP/1 discipline of the connection (``ClientRequestSequence``), runs the client's timeouts
+/// (``ClientReadTimeouts``), and answers a request the parser refused.
 ///
-/// - A pipelined request waits until the response before it has ended; only then do the client's reads wait too.
+/// - It hands each request's head, body and end straight to the ``ClientConnectionHandler`` behind it, by method
+///   call: no pipeline message, no dynamic cast.
+/// - A pipelined request stays in the parser until the response before it has ended; only then do the client's
+///   reads wait too.
 /// - A client too slow with a head or a body gets 408 and a closed connection, or only the close when a response
 ///   has already begun; one idle for `STICKY_CLIENT_IDLE_TIMEOUT` is closed.
-/// - A malformed request gets 431 when its head went past `STICKY_MAX_HEADER_BYTES` or `STICKY_MAX_HEADER_COUNT`
-///   while it was read, 400 for anything else (ambiguous framing, an invalid chunk size, a bare CR, obs-fold…), or
-///   only the close when a response has already begun. Nothing of it is forwarded: the decoder stops at the error,
-///   and the ``ClientConnectionHandler`` closes the connection after it.
+/// - A malformed request gets 400, 414 or 431 (``ClientRequestParser/Failure/status``) and a closed connection, or
+///   only the close when a response has already begun. Nothing of it is forwarded.
 /// - `ChannelShouldQuiesceEvent` closes an idle connection at once and a busy one after its request.
 ///
-/// It takes the place of NIO's `HTTPServerPipelineHandler`, `HTTPServerProtocolErrorHandler` and `IdleStateHandler`
-/// in one handler: each handler a request passes costs every part a dynamic cast (callgrind:
-/// `scripts/bench/profile.sh`).
-///
-/// It is also where responses leave: there is no NIO response encoder. The ``ClientConnectionHandler`` hands it
-/// each response's bytes through ``writeResponseHead(_:status:)``, ``writeResponseBody(_:)`` and
-/// ``writeResponseEnd(_:keepAlive:)``, which is how it knows when a response starts and ends. Its own answers
-/// go out the same way, outside the sequence.
+/// It is also where responses leave: the ``ClientConnectionHandler`` hands it each response's bytes through
+/// ``writeResponseHead(_:status:)``, ``writeResponseBody(_:)`` and ``writeResponseEnd(_:keepAlive:)``, which is how
+/// it knows when a response starts and ends. Its own answers go out the same way, outside the sequence.
 final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    private var parser: ClientRequestParser
     private var sequence = ClientRequestSequence()
-    /// Delivering held events; a response ending meanwhile (re-entrantly) leaves the delivery to the loop running.
-    private var releasing = false
+    /// Where requests go; let go when the handler is removed (it holds this sequencer too).
+    var proxy: ClientConnectionHandler?
+    /// Taking events from the parser; a response ending meanwhile (re-entrantly) leaves them to the loop running.
+    private var pulling = false
+    /// The client half-closed its side.
+    private var inputEnded = false
+    /// A read completed while the request it brought had to wait: the timeouts hear of it once it may go on.
+    private var readCompletedWhileWaiting = false
     var timeouts: ClientReadTimeouts
     let logger: Logger
     var check: Scheduled<Void>?
@@ -39,7 +41,12 @@ final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandle
     var timedOut = false
     private var context: ChannelHandlerContext?
 
-    init(timeouts: ClientReadTimeouts, logger: Logger) {
+    init(limits: HTTPLimits, timeouts: ClientReadTimeouts, logger: Logger) {
+        self.parser = ClientRequestParser(
+            maxTargetBytes: limits.maxRequestLineBytes,
+            maxFieldBytes: limits.maxHeaderBytes,
+            maxFieldCount: limits.maxHeaderCount
+        )
         self.timeouts = timeouts
         self.logger = logger
     }
@@ -47,48 +54,71 @@ final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandle
     /// Whether a final response head was written and its end not yet.
     var responseStarted: Bool { self.sequence.responseStarted }
 
-    /// The status for a decoder error.
-    static func status(for error: HTTPParserError) -> HTTPResponseStatus {
-        error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+    /// The bytes the client sent beyond an upgrade request: the tunnel's first bytes.
+    func takeBufferedBytes() -> ByteBuffer? {
+        self.parser.takeBufferedBytes()
     }
 
-    private func pass(_ event: ClientRequestSequence.Event, context: ChannelHandlerContext) {
-        switch event {
-        case .part(let part):
-            context.fireChannelRead(ClientRequestSequencer.wrapInboundOut(part))
-            if case .end = part, self.sequence.isDone {
-                context.close(promise: nil)
+    /// Hands the proxy every event the parser has that may go on now, then the client's half-close if it is due.
+    private func pull(context: ChannelHandlerContext) {
+        guard !self.pulling else { return }
+        self.pulling = true
+        defer { self.pulling = false }
+        do {
+            while self.sequence.mayPull, !self.timedOut, let proxy, let event = try self.parser.next() {
+                switch event {
+                case .head(let head):
+                    self.timeouts.received(.head)
+                    self.sequence.headDelivered()
+                    proxy.requestHead(head, context: context)
+                case .body(let bytes):
+                    self.timeouts.received(.body)
+                    proxy.requestBody(bytes)
+                case .end(let trailers):
+                    self.timeouts.received(.end)
+                    self.sequence.endDelivered()
+                    proxy.requestEnd(trailers: trailers)
+                    if self.sequence.isDone {
+                        context.close(promise: nil)
+                        return
+                    }
+                }
             }
-        case .inputClosed:
-            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-        case .error(let error):
-            self.answer(error, context: context)
+            if self.inputEnded, self.sequence.mayPull {
+                _ = try self.parser.endOfInput()
+            }
+        } catch {
+            self.refuse(error, context: context)
+            return
+        }
+        if self.inputEnded, self.sequence.takeInputClosed() {
+            self.proxy?.clientInputClosed(context: context)
         }
     }
 
-    private func answer(_ error: any Error, context: ChannelHandlerContext) {
-        if let error = error as? HTTPParserError, !self.sequence.responseStarted {
-            let answer = ProxyAnswer.bytes(Self.status(for: error), keepAlive: false,
-                allocator: context.channel.allocator)
-            context.writeAndFlush(ClientRequestSequencer.wrapOutboundOut(answer), promise: nil)
+    /// The parser refused the request: answer it unless a response has begun, and close.
+    private func refuse(_ failure: ClientRequestParser.Failure, context: ChannelHandlerContext) {
+        self.logger.debug("malformed request", metadata: ["error": "\(failure)"])
+        self.proxy?.requestRefused()
+        let channel = context.channel
+        guard !self.sequence.responseStarted else {
+            context.close(promise: nil)
+            return
         }
-        context.fireErrorCaught(error)
+        let answer = ProxyAnswer.bytes(failure.status, keepAlive: false, allocator: channel.allocator)
+        context.writeAndFlush(ClientRequestSequencer.wrapOutboundOut(answer)).whenComplete { _ in
+            channel.close(promise: nil)
+        }
     }
 
-    /// The response in flight ended: pass on what was held, as far as the sequence allows, then the held read.
-    private func releaseHeld(context: ChannelHandlerContext) {
-        guard !self.releasing else { return }
-        self.releasing = true
-        defer { self.releasing = false }
-        var delivered = false
-        while let event = self.sequence.nextHeld() {
-            if case .part = event { delivered = true }
-            self.pass(event, context: context)
+    /// A response ended and the connection stays: the next request goes on, then the read held back.
+    private func proceed(context: ChannelHandlerContext) {
+        self.pull(context: context)
+        if self.readCompletedWhileWaiting, self.sequence.mayPull {
+            self.readCompletedWhileWaiting = false
+            self.scheduleCheck(at: self.timeouts.readCompleted(at: .now()), context: context)
         }
-        if delivered {
-            context.fireChannelReadComplete()
-        }
-        if self.sequence.takeHeldRead() {
+        if self.sequence.takeHeldRead(bytesWaiting: self.parser.hasBufferedBytes) {
             context.read()
         }
     }
@@ -99,7 +129,7 @@ final class ClientRequestSequencer: ChannelDuplexHandler, RemovableChannelHandle
 extension ClientRequestSequencer {
     /// Writes a response head (`status`: a final one, or an interim 1xx).
     func writeResponseHead(_ bytes: ByteBuffer, status: Int) {
-        self.sequence.responseHeadWritten(status: HTTPResponseStatus(statusCode: status))
+        self.sequence.responseHeadWritten(status: status)
         self.context?.write(ClientRequestSequencer.wrapOutboundOut(bytes), promise: nil)
     }
 
@@ -109,7 +139,7 @@ extension ClientRequestSequencer {
     }
 
     /// Writes the last bytes of a response (its last chunk, if any) and flushes. Then the connection closes
-    /// (`keepAlive` false, or the proxy is draining), or the next request it holds goes on.
+    /// (`keepAlive` false, or the proxy is draining), or the next request goes on.
     func writeResponseEnd(_ last: ByteBuffer?, keepAlive: Bool) {
         guard let context else { return }
         self.scheduleCheck(at: self.timeouts.responseEnded(at: .now()), context: context)
@@ -126,7 +156,7 @@ extension ClientRequestSequencer {
             context.write(ClientRequestSequencer.wrapOutboundOut(last), promise: nil)
         }
         context.flush()
-        self.releaseHeld(context: context)
+        self.proceed(context: context)
     }
 }
 
@@ -140,22 +170,8 @@ extension ClientRequestSequencer {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.timedOut else { return }
-        let part = ClientRequestSequencer.unwrapInboundIn(data)
-        switch part {
-        case .head: self.timeouts.received(.head)
-        case .body: self.timeouts.received(.body)
-        case .end: self.timeouts.received(.end)
-        }
-        guard self.sequence.receive(.part(part)) == .deliver else { return }
-        context.fireChannelRead(data)
-        if case .end = part, self.sequence.isDone {
-            context.close(promise: nil)
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard self.sequence.receive(.error(error)) == .deliver else { return }
-        self.answer(error, context: context)
+        self.parser.append(ClientRequestSequencer.unwrapInboundIn(data))
+        self.pull(context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -166,16 +182,20 @@ extension ClientRequestSequencer {
             return
         }
         if case ChannelEvent.inputClosed = event {
-            if self.sequence.receive(.inputClosed) == .deliver {
-                context.fireUserInboundEventTriggered(event)
-            }
+            self.inputEnded = true
+            self.sequence.inputClosed()
+            self.pull(context: context)
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        self.scheduleCheck(at: self.timeouts.readCompleted(at: .now()), context: context)
+        if self.sequence.mayPull {
+            self.scheduleCheck(at: self.timeouts.readCompleted(at: .now()), context: context)
+        } else {
+            self.readCompletedWhileWaiting = true
+        }
         context.fireChannelReadComplete()
     }
 
@@ -186,7 +206,7 @@ extension ClientRequestSequencer {
     }
 
     func read(context: ChannelHandlerContext) {
-        if self.sequence.passRead() {
+        if self.sequence.passRead(bytesWaiting: self.parser.hasBufferedBytes) {
             self.scheduleCheck(at: self.timeouts.readRequested(at: .now()), context: context)
             context.read()
         }
@@ -198,10 +218,11 @@ extension ClientRequestSequencer {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        // Removed for a tunnel (after a 101 nothing can be held: the decoder stops at an upgrade), which has no
+        self.proxy = nil
+        // Removed for a tunnel (after a 101 nothing waits: the parser stops at an upgrade request), which has no
         // timeouts. A read held back still has to happen.
         self.cancelCheck()
-        if self.sequence.takeHeldRead() {
+        if self.sequence.takeHeldRead(bytesWaiting: false) {
             context.read()
         }
     }

@@ -45,27 +45,19 @@ enum ClientResponseHead {
             let bytes = raw.bindMemory(to: UInt8.self)
             buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[Int(head.reasonStart)..<Int(head.reasonEnd)]))
             buffer.writeStaticString("\r\n")
-            guard let first = head.fields.first, let last = head.fields.last else { return }
             if isUpgrade {
                 upgrade = Self.range(of: "upgrade", in: head, bytes: bytes)
             }
             guard head.hasHopByHop else {
-                // Every field line as it came: from the first name to the CRLF that ends the last line.
-                let end = Self.lineEnd(after: Int(last.valueEnd), in: bytes)
-                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[Int(first.nameStart)..<end]))
+                // Every field line as it came.
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[HeaderRewriter.fieldLines(head.fields, in: bytes)]))
                 return
             }
-            let named = Self.namesListedInConnection(head, bytes: bytes)
+            let named = HeaderRewriter.namesListedInConnection(head.fields, in: bytes)
             for field in head.fields {
-                let name = UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
-                if HeaderRewriter.isHopByHop(name) { continue }
-                if named.contains(where: { HeaderName.equal(name, UnsafeBufferPointer(rebasing: bytes[$0])) }) {
-                    continue
-                }
-                buffer.writeBytes(UnsafeRawBufferPointer(name))
-                buffer.writeStaticString(": ")
-                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueEnd)]))
-                buffer.writeStaticString("\r\n")
+                let name = HeaderRewriter.name(of: field, in: bytes)
+                if HeaderRewriter.isHopByHop(name, named: named, in: bytes) { continue }
+                HeaderRewriter.writeLine(name, HeaderRewriter.value(of: field, in: bytes), into: &buffer)
             }
         }
         if isUpgrade, let upgrade {
@@ -85,14 +77,6 @@ enum ClientResponseHead {
         buffer.writeStaticString("\r\n")
     }
 
-    /// The offset just past the CRLF that ends the line whose value ends at `valueEnd` (optional whitespace may
-    /// sit between them).
-    private static func lineEnd(after valueEnd: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var index = valueEnd
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
-        return min(index + 1, bytes.count)
-    }
-
     /// The value offsets of the first field called `name`.
     private static func range(
         of name: StaticString,
@@ -105,27 +89,5 @@ enum ClientResponseHead {
             return Int(field.valueStart)..<Int(field.valueEnd)
         }
         return nil
-    }
-
-    /// The offsets of the header names that the `Connection` headers list (other than `close`, `keep-alive` and
-    /// the hop-by-hop ones, which go anyway).
-    private static func namesListedInConnection(
-        _ head: UpstreamResponseHead,
-        bytes: UnsafeBufferPointer<UInt8>
-    ) -> [Range<Int>] {
-        var named: [Range<Int>] = []
-        for field in head.fields
-        where HeaderName.matches(
-            UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)]),
-            "connection"
-        ) {
-            let value = UnsafeBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
-            HeaderRewriter.forEachListElement(of: value) { token in
-                guard !HeaderRewriter.isHopByHop(token), !HeaderName.matches(token, "close") else { return }
-                let start = bytes.baseAddress.map { token.baseAddress! - $0 } ?? 0
-                named.append(start..<(start + token.count))
-            }
-        }
-        return named
     }
 }

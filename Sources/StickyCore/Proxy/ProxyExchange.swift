@@ -17,12 +17,15 @@ final class ProxyExchange {
         case done
     }
 
-    let requestHead: HTTPRequestHead
-    let upstreamHead: HTTPRequestHead
+    /// The request's method and HTTP version, as the client sent them.
+    let method: HTTPMethod
+    let requestVersion: HTTPVersion
+    /// The head to send to the backend (``UpstreamRequestHead``); sent again as it is if the request is retried.
+    let upstreamHead: ByteBuffer
     let session: SessionCookie?
     let key: StoreKey?
-    /// `Upgrade` token of a WebSocket-style handshake, if the request is one.
-    let upgrade: String?
+    /// Whether the request is a WebSocket-style handshake (`Connection: upgrade` with an `Upgrade` token).
+    let isUpgrade: Bool
     let expectsContinue: Bool
     /// What the store said about the session when routing.
     var lookup: AffinityRouter.Lookup = .noSession
@@ -37,8 +40,8 @@ final class ProxyExchange {
     var excluded: Set<String> = []
     /// Whether the request already went again on a fresh connection after its connection failed before answering.
     var retried = false
-    /// Body parts that arrived before a backend was connected.
-    var bufferedBody: [HTTPServerRequestPart] = []
+    /// Body parts (and the end) that arrived before a backend was connected.
+    var bufferedBody: [ClientRequestParser.Event] = []
     var requestComplete = false
     var requestBodyBytesSent = 0
     var headSent = false
@@ -59,21 +62,21 @@ final class ProxyExchange {
     private var countedBackend: Backend?
 
     init(
-        requestHead: HTTPRequestHead,
-        upstreamHead: HTTPRequestHead,
+        request head: ClientRequestHead,
+        upstreamHead: ByteBuffer,
         session: SessionCookie?,
         key: StoreKey?,
-        upgrade: String?,
         now: NIODeadline
     ) {
-        self.requestHead = requestHead
+        self.method = head.method
+        self.requestVersion = head.minorVersion == 0 ? .http1_0 : .http1_1
         self.upstreamHead = upstreamHead
         self.session = session
         self.key = key
-        self.upgrade = upgrade
-        self.upstreamChunked = HTTPHeadWriter.isChunked(upstreamHead.headers)
-        self.expectsContinue = requestHead.headers.first(name: "expect")?.lowercased() == "100-continue"
-        self.clientKeepAlive = requestHead.isKeepAlive
+        self.isUpgrade = head.isUpgrade
+        self.upstreamChunked = head.isChunked
+        self.expectsContinue = head.expectsContinue
+        self.clientKeepAlive = head.isKeepAlive
         self.lastActivity = now
     }
 

@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 
@@ -107,26 +106,26 @@ final class ProxyServer: Service {
                         return
                     }
                     let sync = channel.pipeline.syncOperations
-                    // The request decoder, then the sequencer right behind it, so that it sees every part as soon
-                    // as it is decoded (the head clock stops at a pipelined head too). No response encoder: the
-                    // proxy writes responses as bytes, through the sequencer. `.forwardBytes`: the bytes that follow
-                    // an upgrade request go on to the tunnel when the decoder is removed.
-                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
-                        leftOverBytesStrategy: .forwardBytes,
-                        limitConfiguration: runtime.limits.requestDecoderLimits
-                    )))
+                    // Two handlers and no NIO HTTP codec: the sequencer frames the client's bytes into requests
+                    // and hands them to the connection handler by method call; responses leave through it as bytes.
                     let timeouts = ClientReadTimeouts(
                         headTimeout: runtime.clientHeadTimeout,
                         bodyTimeout: runtime.clientBodyTimeout,
                         idleTimeout: idleTimeout
                     )
-                    let sequencer = ClientRequestSequencer(timeouts: timeouts, logger: runtime.logger)
-                    try sync.addHandler(sequencer)
-                    try sync.addHandler(ClientConnectionHandler(
+                    let sequencer = ClientRequestSequencer(
+                        limits: runtime.limits,
+                        timeouts: timeouts,
+                        logger: runtime.logger
+                    )
+                    let handler = ClientConnectionHandler(
                         runtime: runtime,
                         resources: runtime.resources(for: channel.eventLoop),
                         sequencer: sequencer
-                    ))
+                    )
+                    sequencer.proxy = handler
+                    try sync.addHandler(sequencer)
+                    try sync.addHandler(handler)
                 }
             }
             .bind(host: self.address.host, port: self.address.port)

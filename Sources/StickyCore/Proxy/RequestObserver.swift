@@ -74,11 +74,11 @@ struct RequestObserver {
 }
 
 extension RequestObserver {
-    /// A request's head arrived.
-    mutating func requestStarted(_ head: HTTPRequestHead) {
+    /// A request's head arrived (`target` is read only when the access log is on).
+    mutating func requestStarted(method: HTTPMethod, target: @autoclosure () -> String) {
         // One request at a time: the ``ClientRequestSequencer`` holds the next head back until this response ended.
         self.finish(complete: false)
-        self.record = Record(method: head.method, target: head.uri, start: .now())
+        self.record = Record(method: method, target: self.accessLogger == nil ? "" : target(), start: .now())
     }
 
     /// The backend and decision of the response about to be written.

@@ -6,17 +6,8 @@ import NIOCore
 /// per header: the proxy rewrites the head from ``bytes`` and ``fields`` (``forEachField(_:)``), and only asks for
 /// Strings where it needs them (``values(of:)`` for `Set-Cookie`).
 struct UpstreamResponseHead {
-    /// One header field line: offsets relative to `bytes.readerIndex`
-    /// (so `bytes.getBytes(at: bytes.readerIndex + Int(nameStart), ...)`).
-    ///
-    /// The name is `nameStart..<nameEnd` (`nameEnd` is the colon's offset); the value is `valueStart..<valueEnd`,
-    /// without leading or trailing SP/HTAB (empty when `valueStart == valueEnd`).
-    struct Field: Equatable {
-        var nameStart: Int32
-        var nameEnd: Int32
-        var valueStart: Int32
-        var valueEnd: Int32
-    }
+    /// One header field line: offsets relative to `bytes.readerIndex` (see ``HTTPFieldOffsets``).
+    typealias Field = HTTPFieldOffsets
 
     /// The whole head, from the status line's first byte through the blank line's CRLF (a slice of what was read).
     var bytes: ByteBuffer
@@ -69,44 +60,13 @@ struct UpstreamResponseHead {
     /// The values of every field named `name` (ASCII case-insensitive), in order, decoded as UTF-8 Strings
     /// (used only for Set-Cookie and tests).
     func values(of name: String) -> [String] {
-        var values: [String] = []
-        self.bytes.withUnsafeReadableBytes { bytes in
-            for field in self.fields
-            where Self.name(bytes[Int(field.nameStart)..<Int(field.nameEnd)], equalsIgnoringCase: name) {
-                values.append(String(decoding: bytes[Int(field.valueStart)..<Int(field.valueEnd)], as: UTF8.self))
-            }
-        }
-        return values
+        HTTPFieldOffsets.values(of: name, in: self.fields, of: self.bytes)
     }
 
     /// Calls body with each field's name bytes and value bytes, in order (for rewriting the head without Strings).
     ///
     /// The pointers are valid only during the call.
     func forEachField(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
-        self.bytes.withUnsafeReadableBytes { bytes in
-            for field in self.fields {
-                body(
-                    UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)]),
-                    UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
-                )
-            }
-        }
-    }
-
-    /// Whether `bytes` spell `name`, ASCII letters compared without case.
-    private static func name(_ bytes: Slice<UnsafeRawBufferPointer>, equalsIgnoringCase name: String) -> Bool {
-        var index = bytes.startIndex
-        for wanted in name.utf8 {
-            guard index < bytes.endIndex, Self.lowercased(bytes[index]) == Self.lowercased(wanted) else {
-                return false
-            }
-            index += 1
-        }
-        return index == bytes.endIndex
-    }
-
-    /// `byte` with an ASCII upper-case letter made lower-case.
-    private static func lowercased(_ byte: UInt8) -> UInt8 {
-        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) ? byte | 0x20 : byte
+        HTTPFieldOffsets.forEach(in: self.fields, of: self.bytes, body)
     }
 }

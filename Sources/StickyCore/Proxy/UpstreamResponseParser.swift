@@ -370,7 +370,7 @@ extension UpstreamResponseParser {
         /// Whether the status line was read; until then `line` is the status line's progress.
         var readStatusLine = false
         /// How far the line being read was scanned.
-        var line = Syntax.LineProgress(at: 0)
+        var line = HTTPSyntax.LineProgress(at: 0)
 
         /// No head: holds no storage.
         static var none: HeadProgress {
@@ -397,7 +397,7 @@ extension UpstreamResponseParser {
     /// A trailer section being read: where the scan stands, and how many field lines it had.
     private struct TrailerProgress {
         /// How far the line being read was scanned.
-        var line = Syntax.LineProgress(at: 0)
+        var line = HTTPSyntax.LineProgress(at: 0)
         /// The field lines read so far.
         var fieldCount = 0
     }
@@ -459,7 +459,7 @@ extension UpstreamResponseParser {
         into progress: inout HeadProgress
     ) throws(Failure) -> SectionScan {
         if !progress.readStatusLine {
-            switch Syntax.statusLine(bytes, end: window, &progress.line) {
+            switch HTTPSyntax.statusLine(bytes, end: window, &progress.line) {
             case .incomplete:
                 return .needMore
             case .malformed:
@@ -470,15 +470,18 @@ extension UpstreamResponseParser {
                 progress.head.reasonStart = Int32(truncatingIfNeeded: line.reasonStart)
                 progress.head.reasonEnd = Int32(truncatingIfNeeded: line.reasonEnd)
                 progress.readStatusLine = true
-                progress.line = Syntax.LineProgress(at: line.next)
+                progress.line = HTTPSyntax.LineProgress(at: line.next)
             }
         }
         while true {
-            switch Syntax.fieldLine(bytes, end: window, &progress.line) {
+            switch HTTPSyntax.fieldLine(bytes, end: window, maxNameValueBytes: window, &progress.line) {
             case .incomplete:
                 return .needMore
             case .malformed:
                 throw .malformedHead
+            case .tooLarge:
+                // Not reached: a field cannot be longer than the window it is in.
+                throw .headTooLarge
             case .blank(let next):
                 return .complete(length: next)
             case .field(let field, let next):
@@ -487,7 +490,7 @@ extension UpstreamResponseParser {
                 }
                 try Self.record(field, in: bytes, into: &progress.head)
                 progress.head.fields.append(field)
-                progress.line = Syntax.LineProgress(at: next)
+                progress.line = HTTPSyntax.LineProgress(at: next)
             }
         }
     }
@@ -503,7 +506,7 @@ extension UpstreamResponseParser {
         let window = min(readable, Self.maxChunkLineBytes + 2)
         let from = self.chunkLineSearchedTo
         let lineFeed = self.buffer.withUnsafeReadableBytes { bytes in
-            Syntax.indexOfLineFeed(bytes, from: from, end: window)
+            HTTPSyntax.indexOfLineFeed(bytes, from: from, end: window)
         }
         guard let lineFeed else {
             if readable >= Self.maxChunkLineBytes + 2 {
@@ -513,7 +516,7 @@ extension UpstreamResponseParser {
             return nil
         }
         let size = try self.buffer.withUnsafeReadableBytes { (bytes) throws(Failure) -> Int in
-            guard let size = Syntax.chunkSize(bytes, lineFeedAt: lineFeed) else {
+            guard let size = HTTPSyntax.chunkSize(bytes, lineFeedAt: lineFeed) else {
                 throw .malformedChunk
             }
             return size
@@ -533,13 +536,13 @@ extension UpstreamResponseParser {
         let (first, second) = self.buffer.withUnsafeReadableBytes { bytes -> (UInt8, UInt8?) in
             (bytes[0], readable > 1 ? bytes[1] : nil)
         }
-        guard first == Syntax.cr else {
+        guard first == HTTPSyntax.cr else {
             throw .malformedChunk
         }
         guard let second else {
             return false
         }
-        guard second == Syntax.lf else {
+        guard second == HTTPSyntax.lf else {
             throw .malformedChunk
         }
         self.buffer.moveReaderIndex(forwardBy: 2)
@@ -584,11 +587,14 @@ extension UpstreamResponseParser {
         into progress: inout TrailerProgress
     ) throws(Failure) -> SectionScan {
         while true {
-            switch Syntax.fieldLine(bytes, end: window, &progress.line) {
+            switch HTTPSyntax.fieldLine(bytes, end: window, maxNameValueBytes: window, &progress.line) {
             case .incomplete:
                 return .needMore
             case .malformed:
                 throw .malformedChunk
+            case .tooLarge:
+                // Not reached: a field cannot be longer than the window it is in.
+                throw .headTooLarge
             case .blank(let next):
                 return .complete(length: next)
             case .field(_, let next):
@@ -596,7 +602,7 @@ extension UpstreamResponseParser {
                     throw .tooManyFields
                 }
                 progress.fieldCount += 1
-                progress.line = Syntax.LineProgress(at: next)
+                progress.line = HTTPSyntax.LineProgress(at: next)
             }
         }
     }
@@ -637,538 +643,45 @@ extension UpstreamResponseParser {
 extension UpstreamResponseParser {
     /// Notes in `head` what a field line of it says about the body's length, the connection and hop-by-hop fields.
     ///
-    /// Names are compared by length first, so that most fields cost one switch.
+    /// Names are compared by length first (``HTTPFieldKind``), so that most fields cost one switch.
     @inline(__always)
     private static func record(
         _ field: UpstreamResponseHead.Field,
         in bytes: UnsafeRawBufferPointer,
         into head: inout UpstreamResponseHead
     ) throws(Failure) {
-        let start = Int(field.nameStart)
-        let end = Int(field.nameEnd)
-        switch end - start {
-        case 2:
-            if Syntax.equalsLowercased(bytes, start, end, "te") {
-                head.hasHopByHop = true
-            }
-        case 7:
-            if Syntax.equalsLowercased(bytes, start, end, "upgrade") {
-                head.hasHopByHop = true
-            }
-        case 10:
-            if Syntax.equalsLowercased(bytes, start, end, "connection") {
-                head.hasHopByHop = true
-                Self.recordConnection(field, in: bytes, into: &head)
-            } else if Syntax.equalsLowercased(bytes, start, end, "set-cookie") {
-                head.hasSetCookie = true
-            } else if Syntax.equalsLowercased(bytes, start, end, "keep-alive") {
-                head.hasHopByHop = true
-            }
-        case 14:
-            if Syntax.equalsLowercased(bytes, start, end, "content-length") {
-                try Self.recordContentLength(field, in: bytes, into: &head)
-            }
-        case 16:
-            if Syntax.equalsLowercased(bytes, start, end, "proxy-connection") {
-                head.hasHopByHop = true
-            }
-        case 17:
-            if Syntax.equalsLowercased(bytes, start, end, "transfer-encoding") {
-                head.hasHopByHop = true
-                try Self.recordTransferEncoding(field, in: bytes, into: &head)
-            }
-        case 18:
-            if Syntax.equalsLowercased(bytes, start, end, "proxy-authenticate") {
-                head.hasHopByHop = true
-            }
-        case 19:
-            if Syntax.equalsLowercased(bytes, start, end, "proxy-authorization") {
-                head.hasHopByHop = true
-            }
-        default:
-            break
-        }
-    }
-
-    /// `Content-Length`: 1 to 18 digits, and only one such field.
-    private static func recordContentLength(
-        _ field: UpstreamResponseHead.Field,
-        in bytes: UnsafeRawBufferPointer,
-        into head: inout UpstreamResponseHead
-    ) throws(Failure) {
-        guard head.contentLength == nil else {
-            throw .ambiguousLength
-        }
-        let start = Int(field.valueStart)
-        let end = Int(field.valueEnd)
-        guard end > start && end - start <= 18 else {
-            throw .malformedHead
-        }
-        var length = 0
-        for index in start..<end {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else {
-                throw .malformedHead
-            }
-            length = length * 10 + Int(digit)
-        }
-        head.contentLength = length
-    }
-
-    /// `Transfer-Encoding`: a list of codings, joined across fields; `chunked` may only come last.
-    private static func recordTransferEncoding(
-        _ field: UpstreamResponseHead.Field,
-        in bytes: UnsafeRawBufferPointer,
-        into head: inout UpstreamResponseHead
-    ) throws(Failure) {
-        head.hasTransferEncoding = true
-        var elements = Syntax.ListElements(bytes, field)
-        while let element = elements.next() {
-            if head.isChunked {
-                // Another coding after chunked: where the body ends cannot be known.
+        let kind = HTTPFieldKind(bytes, Int(field.nameStart), Int(field.nameEnd))
+        switch kind {
+        case .other:
+            return
+        case .contentLength:
+            guard head.contentLength == nil else {
                 throw .ambiguousLength
             }
-            head.isChunked = Syntax.equalsLowercased(bytes, element.start, element.end, "chunked")
-        }
-    }
-
-    /// `Connection`: a list of tokens, of which `close` and `keep-alive` matter here.
-    private static func recordConnection(
-        _ field: UpstreamResponseHead.Field,
-        in bytes: UnsafeRawBufferPointer,
-        into head: inout UpstreamResponseHead
-    ) {
-        var elements = Syntax.ListElements(bytes, field)
-        while let element = elements.next() {
-            if Syntax.equalsLowercased(bytes, element.start, element.end, "close") {
+            guard case .length(let length) = HTTPSyntax.contentLength(bytes, field) else {
+                throw .malformedHead
+            }
+            head.contentLength = length
+        case .transferEncoding:
+            head.hasTransferEncoding = true
+            guard HTTPSyntax.addTransferCodings(bytes, field, isChunked: &head.isChunked) else {
+                throw .ambiguousLength
+            }
+        case .connection:
+            let options = HTTPSyntax.connectionOptions(bytes, field)
+            if options.contains(.close) {
                 head.connectionClose = true
-            } else if Syntax.equalsLowercased(bytes, element.start, element.end, "keep-alive") {
+            }
+            if options.contains(.keepAlive) {
                 head.connectionKeepAlive = true
             }
+        case .setCookie:
+            head.hasSetCookie = true
+        case .upgrade, .otherHopByHop, .host, .expect, .cookie, .forwardedFor, .forwardedProto, .forwardedHost:
+            break
         }
-    }
-}
-
-// MARK: - Syntax
-
-extension UpstreamResponseParser {
-    /// The byte-level grammar of HTTP/1.1 message heads (RFC 9110, RFC 9112): status lines, field lines, chunk-size
-    /// lines. Every function works on a pointer and integer offsets and inlines into its caller's loop.
-    private enum Syntax {
-        static var cr: UInt8 { UInt8(ascii: "\r") }
-        static var lf: UInt8 { UInt8(ascii: "\n") }
-        static var space: UInt8 { UInt8(ascii: " ") }
-        static var tab: UInt8 { UInt8(ascii: "\t") }
-        static var colon: UInt8 { UInt8(ascii: ":") }
-        static var comma: UInt8 { UInt8(ascii: ",") }
-        static var semicolon: UInt8 { UInt8(ascii: ";") }
-
-        /// The tchars (RFC 9110 §5.6.2) among 0x00–0x3F: ! # $ % & ' * + - . and digits, one bit per byte value.
-        private static var tokenBitsLow: UInt64 { 0x03ff_6cfa_0000_0000 }
-        /// The tchars among 0x40–0x7F: letters, ^ _ ` | ~, one bit per byte value minus 0x40.
-        private static var tokenBitsHigh: UInt64 { 0x57ff_ffff_c7ff_fffe }
-
-        /// Whether `byte` may be part of a token (a field name).
-        @inline(__always)
-        static func isTokenByte(_ byte: UInt8) -> Bool {
-            if byte < 64 {
-                return (Self.tokenBitsLow >> UInt64(byte)) & 1 != 0
-            }
-            if byte < 128 {
-                return (Self.tokenBitsHigh >> UInt64(byte &- 64)) & 1 != 0
-            }
-            return false
-        }
-
-        /// Whether `byte` may be part of a field value or a reason phrase: HTAB, SP, VCHAR, obs-text.
-        @inline(__always)
-        static func isTextByte(_ byte: UInt8) -> Bool {
-            byte == Self.tab || (byte >= Self.space && byte != 0x7F)
-        }
-
-        /// Whether `byte` is SP or HTAB.
-        @inline(__always)
-        static func isWhitespace(_ byte: UInt8) -> Bool {
-            byte == Self.space || byte == Self.tab
-        }
-
-        /// The first LF in `from..<end`, if any.
-        @inline(__always)
-        static func indexOfLineFeed(_ bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int? {
-            var index = from
-            while index < end {
-                if bytes[index] == Self.lf {
-                    return index
-                }
-                index += 1
-            }
-            return nil
-        }
-
-        /// Whether `bytes[start..<end]` equal `lowercased` with ASCII letters compared without case.
-        ///
-        /// `lowercased` holds only lower-case letters and `-`: or-ing 0x20 then maps exactly the two cases of each
-        /// letter onto it, and only `-` and CR onto `-` (CR never gets here).
-        @inline(__always)
-        static func equalsLowercased(
-            _ bytes: UnsafeRawBufferPointer,
-            _ start: Int,
-            _ end: Int,
-            _ lowercased: StaticString
-        ) -> Bool {
-            let count = lowercased.utf8CodeUnitCount
-            guard end - start == count else {
-                return false
-            }
-            let expected = lowercased.utf8Start
-            var offset = 0
-            while offset < count {
-                if bytes[start + offset] | 0x20 != expected[offset] {
-                    return false
-                }
-                offset += 1
-            }
-            return true
-        }
-
-        /// The value of a hex digit, or nil.
-        @inline(__always)
-        static func hexValue(_ byte: UInt8) -> UInt64? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt64(byte &- UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt64(byte &- UInt8(ascii: "a") &+ 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt64(byte &- UInt8(ascii: "A") &+ 10)
-            default: return nil
-            }
-        }
-
-        /// Where the scan of one line stands, so that a line cut short by the end of a read resumes where it stopped
-        /// and no byte is looked at twice. Offsets are from the buffer's reader index.
-        struct LineProgress {
-            /// What the byte at `index` may be.
-            enum Phase {
-                /// The line's first byte: CR of the blank line, or a field name's first byte. (For a status line: its
-                /// fixed part, `HTTP/1.x NNN`, which is scanned again from the start if it was cut short.)
-                case start
-                /// After a blank line's CR: its LF.
-                case blankLineFeed
-                /// In a field name: more of it, or the colon.
-                case name
-                /// After the colon: SP/HTAB before the value.
-                case beforeValue
-                /// In the value (or reason phrase): more of it, or CR.
-                case value
-                /// After the line's CR: its LF.
-                case lineFeed
-            }
-
-            var phase = Phase.start
-            /// Where the line starts.
-            var lineStart: Int
-            /// The next byte to look at.
-            var index: Int
-            /// The colon's offset, once past it.
-            var nameEnd = 0
-            /// Where the value (or reason phrase) starts, once past the colon's whitespace.
-            var valueStart = 0
-            /// Where the value so far ends without trailing SP/HTAB (for a reason phrase: where the CR is).
-            var valueEnd = 0
-
-            /// A line starting at `offset`, not scanned yet.
-            init(at offset: Int) {
-                self.lineStart = offset
-                self.index = offset
-            }
-        }
-
-        /// A status line that was read whole.
-        struct StatusLine {
-            var status: Int
-            var minorVersion: Int
-            var reasonStart: Int
-            var reasonEnd: Int
-            /// Where the next line starts.
-            var next: Int
-        }
-
-        /// What scanning a status line found.
-        enum StatusLineScan {
-            case complete(StatusLine)
-            case incomplete
-            case malformed
-        }
-
-        /// Scans the status line at offset 0 from where `line` stopped: `HTTP/1.0` or `HTTP/1.1`, SP, three digits
-        /// (the first 1–9), then CRLF or SP, reason, CRLF. A wrong byte is found as soon as it is there.
-        static func statusLine(
-            _ bytes: UnsafeRawBufferPointer,
-            end: Int,
-            _ line: inout LineProgress
-        ) -> StatusLineScan {
-            // Offsets 0...6: "HTTP/1."; 7: the minor version; 8: SP; 9...11: the status; 12: CR or SP.
-            if line.phase == .start {
-                let prefix: StaticString = "HTTP/1."
-                let prefixBytes = prefix.utf8Start
-                var index = 0
-                while index < 13 {
-                    guard index < end else {
-                        return .incomplete
-                    }
-                    let byte = bytes[index]
-                    let fits: Bool
-                    switch index {
-                    case 0..<7: fits = byte == prefixBytes[index]
-                    case 7: fits = byte == UInt8(ascii: "0") || byte == UInt8(ascii: "1")
-                    case 8: fits = byte == Self.space
-                    case 9: fits = byte >= UInt8(ascii: "1") && byte <= UInt8(ascii: "9")
-                    case 10, 11: fits = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
-                    default: fits = byte == Self.cr || byte == Self.space
-                    }
-                    guard fits else {
-                        return .malformed
-                    }
-                    index += 1
-                }
-                if bytes[12] == Self.cr {
-                    line.valueStart = 12
-                    line.valueEnd = 12
-                    line.index = 13
-                    line.phase = .lineFeed
-                } else {
-                    line.valueStart = 13
-                    line.index = 13
-                    line.phase = .value
-                }
-            }
-            if line.phase == .value {
-                var index = line.index
-                while true {
-                    guard index < end else {
-                        line.index = index
-                        return .incomplete
-                    }
-                    let byte = bytes[index]
-                    if byte == Self.cr {
-                        break
-                    }
-                    guard Self.isTextByte(byte) else {
-                        return .malformed
-                    }
-                    index += 1
-                }
-                line.valueEnd = index
-                line.index = index + 1
-                line.phase = .lineFeed
-            }
-            guard line.index < end else {
-                return .incomplete
-            }
-            guard bytes[line.index] == Self.lf else {
-                return .malformed
-            }
-            let status =
-                Int(bytes[9] &- UInt8(ascii: "0")) * 100 + Int(bytes[10] &- UInt8(ascii: "0")) * 10
-                + Int(bytes[11] &- UInt8(ascii: "0"))
-            return .complete(
-                StatusLine(
-                    status: status,
-                    minorVersion: Int(bytes[7] &- UInt8(ascii: "0")),
-                    reasonStart: line.valueStart,
-                    reasonEnd: line.valueEnd,
-                    next: line.index + 1
-                )
-            )
-        }
-
-        /// What scanning a field line found.
-        enum FieldLineScan {
-            /// A field line, and where the next line starts.
-            case field(UpstreamResponseHead.Field, next: Int)
-            /// The blank line that ends the section, and where the bytes after it start.
-            case blank(next: Int)
-            case incomplete
-            case malformed
-        }
-
-        /// Scans a field line from where `line` stopped: a token, a colon right after it, a value of text bytes
-        /// (trimmed of SP/HTAB), CRLF; or just CRLF. A line starting with SP/HTAB (obs-fold), a bare CR or LF, or any
-        /// other byte out of place is malformed as soon as it is there.
-        @inline(__always)
-        static func fieldLine(_ bytes: UnsafeRawBufferPointer, end: Int, _ line: inout LineProgress) -> FieldLineScan {
-            var index = line.index
-            var phase = line.phase
-            var valueEnd = line.valueEnd
-            if phase == .start {
-                guard index < end else {
-                    return .incomplete
-                }
-                let byte = bytes[index]
-                if byte == Self.cr {
-                    phase = .blankLineFeed
-                } else if Self.isTokenByte(byte) {
-                    phase = .name
-                } else {
-                    return .malformed
-                }
-                index += 1
-            }
-            if phase == .blankLineFeed {
-                guard index < end else {
-                    line.index = index
-                    line.phase = phase
-                    return .incomplete
-                }
-                return bytes[index] == Self.lf ? .blank(next: index + 1) : .malformed
-            }
-            if phase == .name {
-                while true {
-                    guard index < end else {
-                        line.index = index
-                        line.phase = phase
-                        return .incomplete
-                    }
-                    let byte = bytes[index]
-                    if Self.isTokenByte(byte) {
-                        index += 1
-                        continue
-                    }
-                    guard byte == Self.colon else {
-                        return .malformed
-                    }
-                    line.nameEnd = index
-                    index += 1
-                    phase = .beforeValue
-                    break
-                }
-            }
-            if phase == .beforeValue {
-                while true {
-                    guard index < end else {
-                        line.index = index
-                        line.phase = phase
-                        return .incomplete
-                    }
-                    guard Self.isWhitespace(bytes[index]) else {
-                        break
-                    }
-                    index += 1
-                }
-                line.valueStart = index
-                valueEnd = index
-                phase = .value
-            }
-            if phase == .value {
-                while true {
-                    guard index < end else {
-                        line.index = index
-                        line.phase = phase
-                        line.valueEnd = valueEnd
-                        return .incomplete
-                    }
-                    let byte = bytes[index]
-                    if byte == Self.cr {
-                        break
-                    }
-                    guard Self.isTextByte(byte) else {
-                        return .malformed
-                    }
-                    index += 1
-                    if !Self.isWhitespace(byte) {
-                        valueEnd = index
-                    }
-                }
-                index += 1
-                phase = .lineFeed
-            }
-            // At the LF after the line's CR.
-            guard index < end else {
-                line.index = index
-                line.phase = phase
-                line.valueEnd = valueEnd
-                return .incomplete
-            }
-            guard bytes[index] == Self.lf else {
-                return .malformed
-            }
-            let field = UpstreamResponseHead.Field(
-                nameStart: Int32(truncatingIfNeeded: line.lineStart),
-                nameEnd: Int32(truncatingIfNeeded: line.nameEnd),
-                valueStart: Int32(truncatingIfNeeded: line.valueStart),
-                valueEnd: Int32(truncatingIfNeeded: valueEnd)
-            )
-            return .field(field, next: index + 1)
-        }
-
-        /// The size in a chunk-size line that ends with the LF at `lineFeed`, or nil when the line is malformed:
-        /// 1–16 hex digits (fitting an `Int`), then either CRLF or optional SP/HTAB, `;` and extension text, CRLF.
-        static func chunkSize(_ bytes: UnsafeRawBufferPointer, lineFeedAt lineFeed: Int) -> Int? {
-            guard lineFeed > 0, bytes[lineFeed - 1] == Self.cr else {
-                return nil
-            }
-            let end = lineFeed - 1
-            var index = 0
-            var size: UInt64 = 0
-            while index < end, let digit = Self.hexValue(bytes[index]) {
-                guard index < 16 else {
-                    return nil
-                }
-                size = size << 4 | digit
-                index += 1
-            }
-            guard index > 0, size <= UInt64(Int.max) else {
-                return nil
-            }
-            if index < end {
-                while index < end && Self.isWhitespace(bytes[index]) {
-                    index += 1
-                }
-                guard index < end, bytes[index] == Self.semicolon else {
-                    return nil
-                }
-                index += 1
-                while index < end {
-                    guard Self.isTextByte(bytes[index]) else {
-                        return nil
-                    }
-                    index += 1
-                }
-            }
-            return Int(size)
-        }
-
-        /// Walks the elements of a comma-separated field value (RFC 9110 §5.6.1): OWS around each element is
-        /// dropped and empty elements are skipped.
-        struct ListElements {
-            private let bytes: UnsafeRawBufferPointer
-            private var index: Int
-            private let end: Int
-
-            init(_ bytes: UnsafeRawBufferPointer, _ field: UpstreamResponseHead.Field) {
-                self.bytes = bytes
-                self.index = Int(field.valueStart)
-                self.end = Int(field.valueEnd)
-            }
-
-            /// The next element's offsets, or nil after the last.
-            mutating func next() -> (start: Int, end: Int)? {
-                while self.index < self.end {
-                    let byte = self.bytes[self.index]
-                    if byte == Syntax.comma || Syntax.isWhitespace(byte) {
-                        self.index += 1
-                        continue
-                    }
-                    let start = self.index
-                    while self.index < self.end && self.bytes[self.index] != Syntax.comma {
-                        self.index += 1
-                    }
-                    var end = self.index
-                    while end > start && Syntax.isWhitespace(self.bytes[end - 1]) {
-                        end -= 1
-                    }
-                    return (start, end)
-                }
-                return nil
-            }
+        if kind.isHopByHop {
+            head.hasHopByHop = true
         }
     }
 }

@@ -28,6 +28,10 @@ public struct SessionExtractor: Sendable {
         self.pathParameterRank = cookieNames.firstIndex(of: Self.pathParameterCookieName)
     }
 
+    /// Whether ``session(cookieHeaders:target:)`` looks at the request target at all (a session in a `;jsessionid=`
+    /// path parameter is configured): otherwise the caller need not make a string of it.
+    public var readsTarget: Bool { self.pathParameterRank != nil }
+
     /// The session of a request with these `Cookie` header values and this request target, or `nil` if it has none.
     public func session(cookieHeaders: some Sequence<String>, target: String) -> SessionCookie? {
         // The best candidate so far: its rank in `cookieNames` and its value.

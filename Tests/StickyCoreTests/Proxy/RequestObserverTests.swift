@@ -32,13 +32,7 @@ import Testing
 
     @Test func countsTheResponseAndTheDecisionAndLogsOneSafeLine() throws {
         var observer = self.makeObserver()
-        let head = HTTPRequestHead(
-            version: .http1_1,
-            method: .GET,
-            uri: "/cart;jsessionid=SECRET1?token=SECRET2",
-            headers: ["Cookie": "connect.sid=SECRET3"]
-        )
-        observer.requestStarted(head)
+        observer.requestStarted(method: .GET, target: "/cart;jsessionid=SECRET1?token=SECRET2")
         observer.routed(RequestObserver.Routed(backend: "web1", decision: .sticky))
         observer.responseHead(status: 100)
         self.respond(&observer, status: .ok, body: "hello")
@@ -61,7 +55,7 @@ import Testing
 
     @Test func aProxyAnswerWithoutBackendIsCountedUnderNone() throws {
         var observer = self.makeObserver(accessLog: false)
-        observer.requestStarted(HTTPRequestHead(version: .http1_1, method: .CONNECT, uri: "example.com:443"))
+        observer.requestStarted(method: .CONNECT, target: "example.com:443")
         self.respond(&observer, status: .methodNotAllowed, body: nil)
         #expect(try self.requests("(none)", "4xx") == 1)
         #expect(self.lines.lines.isEmpty)
@@ -69,7 +63,7 @@ import Testing
 
     @Test func aSwitchingProtocolsResponseEndsTheRecordAtItsHead() throws {
         var observer = self.makeObserver()
-        observer.requestStarted(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/ws"))
+        observer.requestStarted(method: .GET, target: "/ws")
         observer.routed(RequestObserver.Routed(backend: "web1", decision: .new))
         observer.responseHead(status: 101)
         #expect(try self.requests("web1", "1xx") == 1)
@@ -80,7 +74,7 @@ import Testing
 
     @Test func aConnectionClosedMidRequestIsLoggedAsAborted() throws {
         var observer = self.makeObserver()
-        observer.requestStarted(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/download"))
+        observer.requestStarted(method: .GET, target: "/download")
         observer.routed(RequestObserver.Routed(backend: "web1", decision: .new))
         observer.responseHead(status: 200)
         observer.responseBody(count: "part".utf8.count)

@@ -1,0 +1,108 @@
+import NIOCore
+
+/// The head a backend gets for a client's request, written straight from the bytes the client sent.
+///
+/// The request line keeps the client's method and target and says HTTP/1.1. The header lines are copied as they
+/// came, in one block when the client sent no hop-by-hop, `Expect` or `X-Forwarded-*` header (the common case);
+/// otherwise line by line, without the hop-by-hop headers and the ones `Connection` names (RFC 9110 §7.6.1), and
+/// without `Expect` (the proxy answers `100-continue` itself once a backend is connected). Then the proxy's own
+/// lines: the `Connection` and `Upgrade` of a WebSocket-style handshake, `Transfer-Encoding: chunked` for a chunked
+/// body, and `X-Forwarded-For`, `-Proto` and `-Host`, each appended to the client's own list when it sent one.
+enum UpstreamRequestHead {
+    /// Writes the backend's head for `head`.
+    ///
+    /// - Parameters:
+    ///   - clientAddress: the client's IP address for `X-Forwarded-For` (`unknown` when there is none).
+    ///   - upgrade: keep the handshake's `Upgrade` token so that it reaches the backend.
+    static func write(
+        _ head: ClientRequestHead,
+        clientAddress: String?,
+        upgrade: Bool,
+        into buffer: inout ByteBuffer
+    ) {
+        let address = clientAddress ?? "unknown"
+        head.bytes.withUnsafeReadableBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[0..<Int(head.targetEnd)]))
+            buffer.writeStaticString(" HTTP/1.1\r\n")
+            let rewritten = head.hasHopByHop || head.hasExpect || head.hasForwardedFor || head.hasForwardedProto
+                || head.hasForwardedHost
+            if rewritten {
+                Self.writeRewrittenFields(head, address: address, bytes: bytes, into: &buffer)
+            } else {
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[HeaderRewriter.fieldLines(head.fields, in: bytes)]))
+            }
+            if upgrade, let index = head.upgradeField {
+                buffer.writeStaticString("connection: upgrade\r\nupgrade: ")
+                buffer.writeBytes(UnsafeRawBufferPointer(HeaderRewriter.value(of: head.fields[index], in: bytes)))
+                buffer.writeStaticString("\r\n")
+            }
+            if head.isChunked {
+                buffer.writeStaticString("transfer-encoding: chunked\r\n")
+            }
+            if !head.hasForwardedFor {
+                buffer.writeStaticString("x-forwarded-for: ")
+                buffer.writeString(address)
+                buffer.writeStaticString("\r\n")
+            }
+            if !head.hasForwardedProto {
+                buffer.writeStaticString("x-forwarded-proto: http\r\n")
+            }
+            if !head.hasForwardedHost, let index = head.hostField {
+                HeaderRewriter.writeLine(
+                    UnsafeBufferPointer(start: Self.forwardedHost.utf8Start, count: Self.forwardedHost.utf8CodeUnitCount),
+                    HeaderRewriter.value(of: head.fields[index], in: bytes),
+                    into: &buffer
+                )
+            }
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    private static let forwardedHost: StaticString = "x-forwarded-host"
+
+    /// The header lines one by one: hop-by-hop ones and `Expect` out; the client's own address, `http` and host
+    /// appended to the last line of its `X-Forwarded-For`, `-Proto` and `-Host` lists.
+    private static func writeRewrittenFields(
+        _ head: ClientRequestHead,
+        address: String,
+        bytes: UnsafeBufferPointer<UInt8>,
+        into buffer: inout ByteBuffer
+    ) {
+        let named = HeaderRewriter.namesListedInConnection(head.fields, in: bytes)
+        var lastForwardedFor = -1
+        var lastForwardedProto = -1
+        var lastForwardedHost = -1
+        for (index, field) in head.fields.enumerated() {
+            switch HeaderRewriter.classify(HeaderRewriter.name(of: field, in: bytes)) {
+            case .forwardedFor: lastForwardedFor = index
+            case .forwardedProto: lastForwardedProto = index
+            case .forwardedHost: lastForwardedHost = index
+            default: break
+            }
+        }
+        for (index, field) in head.fields.enumerated() {
+            let name = HeaderRewriter.name(of: field, in: bytes)
+            if HeaderRewriter.isHopByHop(name, named: named, in: bytes) { continue }
+            if HeaderRewriter.classify(name) == .expect { continue }
+            buffer.writeBytes(UnsafeRawBufferPointer(name))
+            buffer.writeStaticString(": ")
+            buffer.writeBytes(UnsafeRawBufferPointer(HeaderRewriter.value(of: field, in: bytes)))
+            switch index {
+            case lastForwardedFor:
+                buffer.writeStaticString(", ")
+                buffer.writeString(address)
+            case lastForwardedProto:
+                buffer.writeStaticString(", http")
+            case lastForwardedHost:
+                if let host = head.hostField {
+                    buffer.writeStaticString(", ")
+                    buffer.writeBytes(UnsafeRawBufferPointer(HeaderRewriter.value(of: head.fields[host], in: bytes)))
+                }
+            default:
+                break
+            }
+            buffer.writeStaticString("\r\n")
+        }
+    }
+}
