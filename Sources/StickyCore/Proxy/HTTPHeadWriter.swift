@@ -3,19 +3,10 @@ import NIOHTTP1
 
 /// Writes HTTP/1 message heads and chunk framing as bytes, in place of NIO's encoders.
 ///
-/// The proxy frames what it sends itself: a request head to a backend, its own answers (`502`, `100 Continue`…),
-/// and the chunk framing of a body. Each head goes out as one buffer; the header names and values were parsed by
-/// llhttp or by ``UpstreamResponseParser``, or are the proxy's own, so nothing here validates them again.
+/// The proxy frames what it sends itself: its own answers (`502`, `100 Continue`…), the status line of a forwarded
+/// response (``ClientResponseHead``), and the chunk framing of a body. The header names and values are the proxy's
+/// own, so nothing here validates them.
 enum HTTPHeadWriter {
-    /// `head` as a request line and header lines, then the blank line.
-    static func write(_ head: HTTPRequestHead, into buffer: inout ByteBuffer) {
-        buffer.writeString(head.method.rawValue)
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(head.uri)
-        buffer.writeStaticString(head.version == .http1_0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n")
-        Self.write(head.headers, into: &buffer)
-    }
-
     /// `head` as a status line and header lines, then the blank line.
     static func write(_ head: HTTPResponseHead, into buffer: inout ByteBuffer) {
         Self.writeStatusLine(version: head.version, code: Int(head.status.code), into: &buffer)
@@ -74,19 +65,6 @@ enum HTTPHeadWriter {
         }
     }
 
-    /// One `name: value` line.
-    static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
-        buffer.writeString(name)
-        buffer.writeStaticString(": ")
-        buffer.writeString(value)
-        buffer.writeStaticString("\r\n")
-    }
-
-    /// Whether a request with `headers` sends its body in chunks (its last transfer coding is `chunked`).
-    static func isChunked(_ headers: HTTPHeaders) -> Bool {
-        headers[canonicalForm: "transfer-encoding"].last.map { $0.lowercased() == "chunked" } ?? false
-    }
-
     // MARK: chunk framing
 
     /// The line before a chunk of `size` bytes: its size in hex, CRLF.
@@ -113,16 +91,6 @@ enum HTTPHeadWriter {
             buffer.writeBuffer(&trailers)
         }
         buffer.writeStaticString("\r\n")
-        return buffer
-    }
-
-    /// `trailers` as field lines, for ``lastChunk(trailers:allocator:)``.
-    static func fieldLines(_ trailers: HTTPHeaders?, allocator: ByteBufferAllocator) -> ByteBuffer? {
-        guard let trailers, !trailers.isEmpty else { return nil }
-        var buffer = allocator.buffer(capacity: 64)
-        for (name, value) in trailers {
-            Self.writeField(name, value, into: &buffer)
-        }
         return buffer
     }
 }

@@ -7,41 +7,14 @@ import NIOCore
 /// already noted whether a head carries any hop-by-hop header at all; only one that does is filtered, field by
 /// field. Names compare as ASCII, case-insensitively, byte by byte, by length first, with no lowercased copies.
 enum HeaderRewriter {
-    /// The header names the rewriter cares about.
-    enum Name {
-        case connection, otherHopByHop, transferEncoding, host, expect, forwardedFor, forwardedProto, forwardedHost
-
-        /// The hop-by-hop headers of RFC 9110 §7.6.1, plus the ones every proxy drops with them.
-        var isHopByHop: Bool {
-            self == .connection || self == .otherHopByHop || self == .transferEncoding
-        }
-    }
-
     /// Whether `name` is one of the hop-by-hop headers the proxy always drops.
     static func isHopByHop(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        Self.classify(name)?.isHopByHop == true
+        Self.kind(of: name).isHopByHop
     }
 
-    static func classify(_ name: UnsafeBufferPointer<UInt8>) -> Name? {
-        switch name.count {
-        case 2: HeaderName.matches(name, "te") ? .otherHopByHop : nil
-        case 4: HeaderName.matches(name, "host") ? .host : nil
-        case 6: HeaderName.matches(name, "expect") ? .expect : nil
-        case 7: HeaderName.matches(name, "upgrade") ? .otherHopByHop : nil
-        case 10:
-            HeaderName.matches(name, "connection")
-                ? .connection : HeaderName.matches(name, "keep-alive") ? .otherHopByHop : nil
-        case 15: HeaderName.matches(name, "x-forwarded-for") ? .forwardedFor : nil
-        case 16:
-            HeaderName.matches(name, "proxy-connection")
-                ? .otherHopByHop : HeaderName.matches(name, "x-forwarded-host") ? .forwardedHost : nil
-        case 17:
-            HeaderName.matches(name, "transfer-encoding")
-                ? .transferEncoding : HeaderName.matches(name, "x-forwarded-proto") ? .forwardedProto : nil
-        case 18: HeaderName.matches(name, "proxy-authenticate") ? .otherHopByHop : nil
-        case 19: HeaderName.matches(name, "proxy-authorization") ? .otherHopByHop : nil
-        default: nil
-        }
+    /// What `name` is to the proxy.
+    static func kind(of name: UnsafeBufferPointer<UInt8>) -> HTTPFieldKind {
+        HTTPFieldKind(UnsafeRawBufferPointer(name), 0, name.count)
     }
 }
 
@@ -95,7 +68,7 @@ extension HeaderRewriter {
     /// ones, which go anyway): those headers are hop-by-hop too.
     static func namesListedInConnection(_ fields: [Field], in bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
         var named: [Range<Int>] = []
-        for field in fields where Self.classify(Self.name(of: field, in: bytes)) == .connection {
+        for field in fields where Self.kind(of: Self.name(of: field, in: bytes)) == .connection {
             Self.forEachListElement(of: Self.value(of: field, in: bytes)) { token in
                 guard !Self.isHopByHop(token), !HeaderName.matches(token, "close") else { return }
                 let start = token.baseAddress! - bytes.baseAddress!

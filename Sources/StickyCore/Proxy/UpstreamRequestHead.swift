@@ -74,7 +74,7 @@ enum UpstreamRequestHead {
         var lastForwardedProto = -1
         var lastForwardedHost = -1
         for (index, field) in head.fields.enumerated() {
-            switch HeaderRewriter.classify(HeaderRewriter.name(of: field, in: bytes)) {
+            switch HeaderRewriter.kind(of: HeaderRewriter.name(of: field, in: bytes)) {
             case .forwardedFor: lastForwardedFor = index
             case .forwardedProto: lastForwardedProto = index
             case .forwardedHost: lastForwardedHost = index
@@ -84,7 +84,7 @@ enum UpstreamRequestHead {
         for (index, field) in head.fields.enumerated() {
             let name = HeaderRewriter.name(of: field, in: bytes)
             if HeaderRewriter.isHopByHop(name, named: named, in: bytes) { continue }
-            if HeaderRewriter.classify(name) == .expect { continue }
+            if HeaderRewriter.kind(of: name) == .expect { continue }
             buffer.writeBytes(UnsafeRawBufferPointer(name))
             buffer.writeStaticString(": ")
             buffer.writeBytes(UnsafeRawBufferPointer(HeaderRewriter.value(of: field, in: bytes)))
