@@ -38,8 +38,12 @@ enum ClientResponseHead {
         chunked: Bool,
         into buffer: inout ByteBuffer
     ) {
-        HTTPHeadWriter.writeStatusLine(version: requestVersion, code: head.status, into: &buffer)
         let isUpgrade = head.status == 101
+        if !head.hasHopByHop, !isUpgrade {
+            Self.writeCopied(head, requestVersion: requestVersion, keepAlive: keepAlive, chunked: chunked, into: &buffer)
+            return
+        }
+        HTTPHeadWriter.writeStatusLine(version: requestVersion, code: head.status, into: &buffer)
         var upgrade: Range<Int>?
         head.bytes.withUnsafeReadableBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
@@ -47,11 +51,6 @@ enum ClientResponseHead {
             buffer.writeStaticString("\r\n")
             if isUpgrade {
                 upgrade = Self.range(of: "upgrade", in: head, bytes: bytes)
-            }
-            guard head.hasHopByHop else {
-                // Every field line as it came.
-                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[HeaderRewriter.fieldLines(head.fields, in: bytes)]))
-                return
             }
             let named = HeaderRewriter.namesListedInConnection(head.fields, in: bytes)
             for field in head.fields {
@@ -75,6 +74,43 @@ enum ClientResponseHead {
             buffer.writeStaticString("transfer-encoding: chunked\r\n")
         }
         buffer.writeStaticString("\r\n")
+    }
+
+    /// The common case, in one write: the backend's field lines as they came (no hop-by-hop header among them),
+    /// then the proxy's own.
+    private static func writeCopied(
+        _ head: UpstreamResponseHead,
+        requestVersion: HTTPVersion,
+        keepAlive: Bool,
+        chunked: Bool,
+        into buffer: inout ByteBuffer
+    ) {
+        let connection: StaticString? =
+            !keepAlive ? "connection: close\r\n" : requestVersion == .http1_0 ? "connection: keep-alive\r\n" : nil
+        let transferEncoding: StaticString = "transfer-encoding: chunked\r\n"
+        head.bytes.withUnsafeReadableBytes { raw in
+            let reason = UnsafeRawBufferPointer(rebasing: raw[Int(head.reasonStart)..<Int(head.reasonEnd)])
+            let fields = UnsafeRawBufferPointer(
+                rebasing: raw[HeaderRewriter.fieldLines(head.fields, in: raw.bindMemory(to: UInt8.self))]
+            )
+            let size = 13 + reason.count + 2 + fields.count + (connection?.utf8CodeUnitCount ?? 0)
+                + (chunked ? transferEncoding.utf8CodeUnitCount : 0) + 2
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
+                var writer = HeadByteWriter(output)
+                writer.writeStatusLine(http10: requestVersion == .http1_0, code: head.status)
+                writer.write(reason)
+                writer.write("\r\n")
+                writer.write(fields)
+                if let connection {
+                    writer.write(connection)
+                }
+                if chunked {
+                    writer.write(transferEncoding)
+                }
+                writer.write("\r\n")
+                return writer.offset
+            }
+        }
     }
 
     /// The value offsets of the first field called `name`.

@@ -17,17 +17,10 @@ enum HTTPHeadWriter {
 
     /// `HTTP/1.x NNN ` (the reason phrase and its CRLF are the caller's).
     static func writeStatusLine(version: HTTPVersion, code: Int, into buffer: inout ByteBuffer) {
-        let minor = version == .http1_0 ? UInt8(ascii: "0") : UInt8(ascii: "1")
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 13) { output in
-            let prefix: StaticString = "HTTP/1."
-            output.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: 7)
-            output[7] = minor
-            output[8] = UInt8(ascii: " ")
-            output[9] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: code / 100 % 10)
-            output[10] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: code / 10 % 10)
-            output[11] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: code % 10)
-            output[12] = UInt8(ascii: " ")
-            return 13
+            var writer = HeadByteWriter(output)
+            writer.writeStatusLine(http10: version == .http1_0, code: code)
+            return writer.offset
         }
     }
 
@@ -39,29 +32,15 @@ enum HTTPHeadWriter {
             size += name.utf8.count + value.utf8.count + 4
         }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
-            var offset = 0
+            var writer = HeadByteWriter(output)
             for (name, value) in headers {
-                Self.copy(name, to: output, at: &offset)
-                output[offset] = UInt8(ascii: ":")
-                output[offset + 1] = UInt8(ascii: " ")
-                offset += 2
-                Self.copy(value, to: output, at: &offset)
-                output[offset] = UInt8(ascii: "\r")
-                output[offset + 1] = UInt8(ascii: "\n")
-                offset += 2
+                writer.write(name)
+                writer.write(": ")
+                writer.write(value)
+                writer.write("\r\n")
             }
-            output[offset] = UInt8(ascii: "\r")
-            output[offset + 1] = UInt8(ascii: "\n")
-            return offset + 2
-        }
-    }
-
-    private static func copy(_ text: String, to output: UnsafeMutableRawBufferPointer, at offset: inout Int) {
-        var text = text
-        text.withUTF8 { bytes in
-            guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-            (output.baseAddress! + offset).copyMemory(from: source, byteCount: bytes.count)
-            offset += bytes.count
+            writer.write("\r\n")
+            return writer.offset
         }
     }
 

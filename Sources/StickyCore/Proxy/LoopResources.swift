@@ -8,7 +8,9 @@ final class LoopResources: @unchecked Sendable {
     let eventLoop: any EventLoop
     /// This loop's copy of the routing table; a reload installs a new one on every loop.
     private(set) var router: AffinityRouter
-    private var pools: [String: UpstreamPool] = [:]
+    /// One pool per backend, found by identity: a scan of a few pointers costs less than hashing a name, and it
+    /// runs twice per request.
+    private var pools: [UpstreamPool] = []
     private let poolSettings: UpstreamPool.Settings
     private var ledger: RefreshLedger
     private var retryBudget = RetryBudget()
@@ -70,7 +72,7 @@ final class LoopResources: @unchecked Sendable {
     /// This loop's pool of connections to `backend`.
     func pool(for backend: Backend) -> UpstreamPool {
         self.eventLoop.assertInEventLoop()
-        if let pool = self.pools[backend.name], pool.backend === backend {
+        for pool in self.pools where pool.backend === backend {
             return pool
         }
         let pool = UpstreamPool(
@@ -79,7 +81,10 @@ final class LoopResources: @unchecked Sendable {
             settings: self.poolSettings,
             metrics: self.metrics.backend(backend.name)
         )
-        self.pools[backend.name] = pool
+        if self.router.backend(named: backend.name) === backend {
+            self.pools.append(pool)
+        }
+        // Otherwise the backend left with a reload while a request to it was in flight: its pool is not kept.
         return pool
     }
 
@@ -100,10 +105,10 @@ final class LoopResources: @unchecked Sendable {
     func install(_ router: AffinityRouter) {
         self.eventLoop.assertInEventLoop()
         self.router = router
-        for (name, pool) in self.pools where router.backend(named: name) !== pool.backend {
+        for pool in self.pools where router.backend(named: pool.backend.name) !== pool.backend {
             pool.closeIdle()
-            self.pools[name] = nil
         }
+        self.pools.removeAll { router.backend(named: $0.backend.name) !== $0.backend }
     }
 
     /// A request of the session under `key` went to `backend`.
@@ -138,6 +143,6 @@ final class LoopResources: @unchecked Sendable {
     /// Closes the idle upstream connections (shutdown).
     func closeIdleConnections() {
         self.eventLoop.assertInEventLoop()
-        for pool in self.pools.values { pool.closeIdle() }
+        for pool in self.pools { pool.closeIdle() }
     }
 }

@@ -21,17 +21,17 @@ enum UpstreamRequestHead {
         into buffer: inout ByteBuffer
     ) {
         let address = clientAddress ?? "unknown"
+        let rewritten = head.hasHopByHop || head.hasExpect || head.hasForwardedFor || head.hasForwardedProto
+            || head.hasForwardedHost
+        guard rewritten else {
+            Self.writeCopied(head, address: address, into: &buffer)
+            return
+        }
         head.bytes.withUnsafeReadableBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[0..<Int(head.targetEnd)]))
             buffer.writeStaticString(" HTTP/1.1\r\n")
-            let rewritten = head.hasHopByHop || head.hasExpect || head.hasForwardedFor || head.hasForwardedProto
-                || head.hasForwardedHost
-            if rewritten {
-                Self.writeRewrittenFields(head, address: address, bytes: bytes, into: &buffer)
-            } else {
-                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[HeaderRewriter.fieldLines(head.fields, in: bytes)]))
-            }
+            Self.writeRewrittenFields(head, address: address, bytes: bytes, into: &buffer)
             if upgrade, let index = head.upgradeField {
                 buffer.writeStaticString("connection: upgrade\r\nupgrade: ")
                 buffer.writeBytes(UnsafeRawBufferPointer(HeaderRewriter.value(of: head.fields[index], in: bytes)))
@@ -60,6 +60,42 @@ enum UpstreamRequestHead {
     }
 
     private static let forwardedHost: StaticString = "x-forwarded-host"
+
+    /// The common case, in one write: the client's field lines as they came (nothing in them to drop or extend),
+    /// then the forwarding headers.
+    private static func writeCopied(_ head: ClientRequestHead, address: String, into buffer: inout ByteBuffer) {
+        let version: StaticString = " HTTP/1.1\r\n"
+        let forwardedFor: StaticString = "x-forwarded-for: "
+        let forwardedProto: StaticString = "\r\nx-forwarded-proto: http\r\n"
+        let forwardedHost: StaticString = "x-forwarded-host: "
+        head.bytes.withUnsafeReadableBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let requestLine = UnsafeRawBufferPointer(rebasing: raw[0..<Int(head.targetEnd)])
+            let fields = UnsafeRawBufferPointer(rebasing: raw[HeaderRewriter.fieldLines(head.fields, in: bytes)])
+            let host = head.hostField.map { UnsafeRawBufferPointer(HeaderRewriter.value(of: head.fields[$0], in: bytes)) }
+            var size = requestLine.count + version.utf8CodeUnitCount + fields.count + forwardedFor.utf8CodeUnitCount
+            size += address.utf8.count + forwardedProto.utf8CodeUnitCount + 2
+            if let host {
+                size += forwardedHost.utf8CodeUnitCount + host.count + 2
+            }
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
+                var writer = HeadByteWriter(output)
+                writer.write(requestLine)
+                writer.write(version)
+                writer.write(fields)
+                writer.write(forwardedFor)
+                writer.write(address)
+                writer.write(forwardedProto)
+                if let host {
+                    writer.write(forwardedHost)
+                    writer.write(host)
+                    writer.write("\r\n")
+                }
+                writer.write("\r\n")
+                return writer.offset
+            }
+        }
+    }
 
     /// The header lines one by one: hop-by-hop ones and `Expect` out; the client's own address, `http` and host
     /// appended to the last line of its `X-Forwarded-For`, `-Proto` and `-Host` lists.

@@ -23,23 +23,31 @@ public struct StoreKeyDeriver: Sendable {
     /// The store key of the session `sessionID` found under the cookie `cookieName`.
     public func key(cookieName: String, sessionID: String) -> StoreKey {
         var id = sessionID
-        let encodedDigest = id.withUTF8 { bytes in
+        return id.withUTF8 { bytes in
             let raw = UnsafeRawBufferPointer(bytes)
             if var hmac = keyedHMAC {
                 hmac.update(data: raw)
-                return hmac.finalize().withUnsafeBytes(Self.base64URL)
+                return hmac.finalize().withUnsafeBytes { self.key(cookieName: cookieName, digest: $0) }
             } else {
                 var hasher = SHA256()
                 hasher.update(bufferPointer: raw)
-                return hasher.finalize().withUnsafeBytes(Self.base64URL)
+                return hasher.finalize().withUnsafeBytes { self.key(cookieName: cookieName, digest: $0) }
             }
         }
-        var key = ""
-        key.reserveCapacity(prefix.utf8.count + cookieName.utf8.count + 1 + encodedDigest.utf8.count)
-        key += prefix
-        key += cookieName
-        key += ":"
-        key += encodedDigest
+    }
+
+    /// `prefix + cookieName + ":" + base64url(digest)`, written into one new string.
+    private func key(cookieName: String, digest: UnsafeRawBufferPointer) -> StoreKey {
+        var prefix = self.prefix
+        var name = cookieName
+        let count = prefix.utf8.count + name.utf8.count + 1 + Self.base64URLCount(digest.count)
+        let key = String(unsafeUninitializedCapacity: count) { output in
+            var written = prefix.withUTF8 { output.initialize(fromContentsOf: $0) }
+            written += name.withUTF8 { UnsafeMutableBufferPointer(rebasing: output[written...]).initialize(fromContentsOf: $0) }
+            output[written] = UInt8(ascii: ":")
+            written += 1
+            return written + Self.base64URL(digest, into: UnsafeMutableBufferPointer(rebasing: output[written...]))
+        }
         return StoreKey(rawValue: key)
     }
 
@@ -52,8 +60,17 @@ public struct StoreKeyDeriver: Sendable {
 
     /// `bytes` in base64url (RFC 4648 §5) without padding.
     static func base64URL(_ bytes: UnsafeRawBufferPointer) -> String {
-        let count = (bytes.count * 8 + 5) / 6
-        return String(unsafeUninitializedCapacity: count) { output in
+        String(unsafeUninitializedCapacity: Self.base64URLCount(bytes.count)) { Self.base64URL(bytes, into: $0) }
+    }
+
+    /// How many characters ``base64URL(_:)`` makes of `count` bytes.
+    static func base64URLCount(_ count: Int) -> Int {
+        (count * 8 + 5) / 6
+    }
+
+    /// Writes `bytes` in base64url without padding to the start of `output`; returns how many bytes it wrote.
+    private static func base64URL(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        alphabet.withUnsafeBufferPointer { alphabet in
             var written = 0
             var index = 0
             while index + 3 <= bytes.count {
