@@ -129,6 +129,12 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .setting(.nearCacheTTLMilliseconds), help: .setting(.nearCacheTTLMilliseconds, valueName: "ms"))
     var nearCacheTTLMilliseconds: String?
 
+    @Option(
+        name: .setting(.nearCacheTrackedTTLMilliseconds),
+        help: .setting(.nearCacheTrackedTTLMilliseconds, valueName: "ms")
+    )
+    var nearCacheTrackedTTLMilliseconds: String?
+
     /// The flags given, for ``ProxyConfiguration/load(arguments:environment:)``.
     var values: CLIValues {
         CLIValues(
@@ -171,7 +177,8 @@ struct ServerOptions: ParsableArguments {
             shutdownTimeout: shutdownTimeout,
             adminToken: adminToken,
             nearCacheSize: nearCacheSize,
-            nearCacheTTLMilliseconds: nearCacheTTLMilliseconds
+            nearCacheTTLMilliseconds: nearCacheTTLMilliseconds,
+            nearCacheTrackedTTLMilliseconds: nearCacheTrackedTTLMilliseconds
         )
     }
 }

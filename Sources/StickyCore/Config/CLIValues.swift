@@ -48,6 +48,7 @@ public struct CLIValues: Hashable, Sendable {
     public var adminToken: String?
     public var nearCacheSize: String?
     public var nearCacheTTLMilliseconds: String?
+    public var nearCacheTrackedTTLMilliseconds: String?
 
     public init(
         listen: String? = nil,
@@ -89,7 +90,8 @@ public struct CLIValues: Hashable, Sendable {
         shutdownTimeout: String? = nil,
         adminToken: String? = nil,
         nearCacheSize: String? = nil,
-        nearCacheTTLMilliseconds: String? = nil
+        nearCacheTTLMilliseconds: String? = nil,
+        nearCacheTrackedTTLMilliseconds: String? = nil
     ) {
         self.listen = listen
         self.backends = backends
@@ -131,6 +133,7 @@ public struct CLIValues: Hashable, Sendable {
         self.adminToken = adminToken
         self.nearCacheSize = nearCacheSize
         self.nearCacheTTLMilliseconds = nearCacheTTLMilliseconds
+        self.nearCacheTrackedTTLMilliseconds = nearCacheTrackedTTLMilliseconds
     }
 
     /// What was given for `setting`: a string, a list of strings, or `nil` when the flag was absent.
@@ -178,6 +181,7 @@ public struct CLIValues: Hashable, Sendable {
         case .adminToken: single(adminToken)
         case .nearCacheSize: single(nearCacheSize)
         case .nearCacheTTLMilliseconds: single(nearCacheTTLMilliseconds)
+        case .nearCacheTrackedTTLMilliseconds: single(nearCacheTrackedTTLMilliseconds)
         }
     }
 

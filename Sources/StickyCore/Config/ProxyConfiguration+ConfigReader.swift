@@ -171,6 +171,11 @@ extension ProxyConfiguration {
                 .milliseconds(try SettingParsers.wholeNumber(text, of: .milliseconds, in: Self.nearCacheTTLRange))
             }
         }
+        if let value = try settings.value(of: .nearCacheTrackedTTLMilliseconds) {
+            nearCacheTrackedTTL = try value.parsed { (text) throws(SettingProblem) in
+                .milliseconds(try SettingParsers.wholeNumber(text, of: .milliseconds, in: Self.nearCacheTTLRange))
+            }
+        }
     }
 
     /// How many checks `STICKY_HEALTH_RISE` and `STICKY_HEALTH_FALL` may ask for.
@@ -185,7 +190,7 @@ extension ProxyConfiguration {
     /// How many event loops `STICKY_THREADS` may ask for.
     static let threadRange = 1...256
 
-    /// The milliseconds `STICKY_NEAR_CACHE_TTL_MS` may ask for: up to an hour (a near-cache is meant to be short).
+    /// The milliseconds `STICKY_NEAR_CACHE_TTL_MS` and `STICKY_NEAR_CACHE_TRACKED_TTL_MS` may ask for: up to an hour.
     static let nearCacheTTLRange = 0...3_600_000
 
     private static func backends(from list: SettingsReader.List) throws(ConfigurationError) -> [BackendDefinition] {

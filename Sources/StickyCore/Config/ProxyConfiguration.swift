@@ -78,6 +78,9 @@ public struct ProxyConfiguration: Equatable, Sendable {
     public var nearCacheSize: Int = 10_000
     /// `STICKY_NEAR_CACHE_TTL_MS`: how long a near-cache entry is trusted; zero disables the near-cache.
     public var nearCacheTTL: Duration = .milliseconds(1000)
+    /// `STICKY_NEAR_CACHE_TRACKED_TTL_MS`: how long a near-cache entry is trusted while the store (Redis) reports
+    /// every change to it; zero turns Redis client-side caching off.
+    public var nearCacheTrackedTTL: Duration = .milliseconds(60_000)
 
     public init() {}
 }

@@ -44,6 +44,7 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
     case adminToken = "admin_token"
     case nearCacheSize = "near_cache_size"
     case nearCacheTTLMilliseconds = "near_cache_ttl_ms"
+    case nearCacheTrackedTTLMilliseconds = "near_cache_tracked_ttl_ms"
 
     /// The key in the YAML file, and the swift-configuration key: `default_ttl`.
     public var fileKey: String { rawValue }
@@ -116,6 +117,8 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .adminToken: "Bearer token the mutating admin endpoints (drain, undrain) require."
         case .nearCacheSize: "Mappings each event loop keeps in its near-cache in front of the store; 0 disables it."
         case .nearCacheTTLMilliseconds: "Milliseconds a near-cache entry is trusted; 0 disables the near-cache."
+        case .nearCacheTrackedTTLMilliseconds:
+            "Milliseconds a near-cache entry is trusted while Redis reports changes to it; 0 turns tracking off."
         }
     }
 
@@ -162,6 +165,7 @@ public enum ProxySetting: String, CaseIterable, Hashable, Sendable {
         case .adminToken: nil
         case .nearCacheSize: "10000"
         case .nearCacheTTLMilliseconds: "1000"
+        case .nearCacheTrackedTTLMilliseconds: "60000"
         }
     }
 

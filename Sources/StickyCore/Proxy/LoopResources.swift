@@ -52,6 +52,12 @@ final class LoopResources: @unchecked Sendable {
         return self.nearCache.generation
     }
 
+    /// What the store reported about the keys this loop read from it (Redis client-side caching).
+    func apply(_ report: StoreCoherence) {
+        self.eventLoop.assertInEventLoop()
+        self.nearCache.apply(report)
+    }
+
     /// Keeps the store's answer for `key`, unless this replica wrote something since `generation`.
     func remember(_ mapping: StoredMapping, for key: StoreKey, since generation: UInt64) {
         self.eventLoop.assertInEventLoop()

@@ -74,6 +74,7 @@ final class ProxyRuntime: Sendable {
         let nearCache = NearCache(
             capacity: isMemory ? 0 : configuration.nearCacheSize,
             ttl: configuration.nearCacheTTL,
+            trackedTTL: configuration.nearCacheTrackedTTL,
             clock: ContinuousClock()
         )
         self.nearCacheEnabled = nearCache.isEnabled
@@ -89,6 +90,12 @@ final class ProxyRuntime: Sendable {
             )
         }
         self.loops = loops
+        if nearCache.isEnabled {
+            // A store that tracks what each loop reads (Redis client-side caching) tells that loop what changed.
+            for resources in loops.values {
+                store.watchCoherence(on: resources.eventLoop) { report in resources.apply(report) }
+            }
+        }
     }
 
     /// A write of this replica, made on `origin`'s loop, goes into every loop's near-cache: at once into `origin`'s,

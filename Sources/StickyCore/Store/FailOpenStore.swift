@@ -147,6 +147,10 @@ extension FailOpenStore {
         self.guarding(on: eventLoop) { self.inner.get(key, deadline: deadline, on: eventLoop) }
     }
 
+    public func watchCoherence(on eventLoop: any EventLoop, _ handler: @escaping @Sendable (StoreCoherence) -> Void) {
+        self.inner.watchCoherence(on: eventLoop, handler)
+    }
+
     public func set(
         _ key: StoreKey,
         to mapping: StoredMapping,

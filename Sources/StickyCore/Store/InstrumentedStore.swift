@@ -50,6 +50,10 @@ public final class InstrumentedStore: StoreBackend {
         return answer
     }
 
+    public func watchCoherence(on eventLoop: any EventLoop, _ handler: @escaping @Sendable (StoreCoherence) -> Void) {
+        self.inner.watchCoherence(on: eventLoop, handler)
+    }
+
     public func set(
         _ key: StoreKey,
         to mapping: StoredMapping,

@@ -16,6 +16,13 @@
 /// value from before that write; ``generation`` lets the caller notice and not cache such an answer
 /// (``remember(_:for:ifUnchangedSince:)``).
 ///
+/// With a store that reports changes (``StoreCoherence``: Redis client-side caching), answers are kept for
+/// `trackedTTL` (`STICKY_NEAR_CACHE_TRACKED_TTL_MS`, a minute by default) while the store tracks this loop's
+/// reads: a change another replica makes is reported and dropped from here at once, instead of waiting out
+/// `ttl`. Every report bumps ``generation`` too, so that an answer that was on its way while a report arrived (the
+/// two come over different connections, in either order) is not kept: the report may be about a change made
+/// after the store read that answer. When the store stops reporting, everything goes.
+///
 /// ## Bound
 /// At most `capacity` entries, the least recently used evicted first (the same LRU as ``MemoryStoreShard``'s),
 /// with expired entries swept as new keys arrive. A capacity of zero (or a zero TTL) disables it: nothing is kept.
@@ -36,6 +43,13 @@ struct NearCache<C: Clock> where C.Duration == Duration {
     /// How long an entry is trusted after it was learned.
     let ttl: Duration
     private let ttlNanoseconds: Int64
+    /// How long an answer is trusted while the store reports every change to it.
+    let trackedTTL: Duration
+    private let trackedTTLNanoseconds: Int64
+    /// Whether the store reports every change to what this loop reads from it now (``StoreCoherence/tracked``).
+    private(set) var isTracked = false
+    /// How long what is learned now is trusted.
+    private var trustNanoseconds: Int64 { self.isTracked ? self.trackedTTLNanoseconds : self.ttlNanoseconds }
     private var entries: MemoryStoreShard?
     private let clock: C
     /// Expiries are kept as nanoseconds since this instant.
@@ -46,10 +60,13 @@ struct NearCache<C: Clock> where C.Duration == Duration {
     /// - Parameters:
     ///   - capacity: the most entries kept; 0 disables the cache.
     ///   - ttl: how long an entry is trusted; zero disables the cache.
-    init(capacity: Int, ttl: Duration, clock: C) {
+    ///   - trackedTTL: how long an answer is trusted while the store reports changes (at least `ttl`).
+    init(capacity: Int, ttl: Duration, trackedTTL: Duration = .zero, clock: C) {
         precondition(capacity >= 0, "capacity must not be negative")
         self.ttl = ttl
         self.ttlNanoseconds = MemoryStore<C>.nanoseconds(ttl)
+        self.trackedTTL = max(trackedTTL, ttl)
+        self.trackedTTLNanoseconds = MemoryStore<C>.nanoseconds(self.trackedTTL)
         self.entries = capacity > 0 && ttl > .zero ? MemoryStoreShard(capacity: capacity) : nil
         self.clock = clock
         self.origin = clock.now
@@ -78,7 +95,30 @@ struct NearCache<C: Clock> where C.Duration == Duration {
     mutating func remember(_ mapping: StoredMapping, for key: StoreKey, ifUnchangedSince generation: UInt64) {
         guard self.entries != nil, generation == self.generation else { return }
         let now = self.now()
-        self.entries!.set(key, to: mapping, expiry: now + self.ttlNanoseconds, now: now)
+        self.entries!.set(key, to: mapping, expiry: now + self.trustNanoseconds, now: now)
+    }
+
+    /// What the store reported about the keys this loop read from it.
+    mutating func apply(_ report: StoreCoherence) {
+        self.generation &+= 1
+        switch report {
+        case .tracked:
+            self.isTracked = true
+        case .invalidated(let keys):
+            for key in keys {
+                self.entries?.remove(key)
+            }
+        case .invalidatedAll:
+            self.removeAll()
+        case .untracked:
+            self.isTracked = false
+            self.removeAll()
+        }
+    }
+
+    private mutating func removeAll() {
+        guard let capacity = self.entries?.capacity else { return }
+        self.entries = MemoryStoreShard(capacity: capacity)
     }
 
     /// This replica wrote `mapping` under `key` with `lifetime` (it is trusted for the shorter of that and `ttl`).
@@ -90,7 +130,7 @@ struct NearCache<C: Clock> where C.Duration == Duration {
             return
         }
         let now = self.now()
-        let trusted = MemoryStore<C>.nanoseconds(min(lifetime, self.ttl))
+        let trusted = min(MemoryStore<C>.nanoseconds(lifetime), self.trustNanoseconds)
         self.entries!.set(key, to: mapping, expiry: now + trusted, now: now)
     }
 

@@ -29,6 +29,11 @@ public protocol StoreBackend: Sendable {
     func refresh(_ key: StoreKey, ttl: Duration, deadline: NIODeadline, on eventLoop: any EventLoop)
         -> EventLoopFuture<Void>
 
+    /// Calls `handler` on `eventLoop`, for as long as the store runs, with what it reports about the keys read on
+    /// that loop (``StoreCoherence``). A store that reports nothing never calls it, which is the default; the
+    /// near-cache then keeps answers only for `STICKY_NEAR_CACHE_TTL_MS`.
+    func watchCoherence(on eventLoop: any EventLoop, _ handler: @escaping @Sendable (StoreCoherence) -> Void)
+
     /// Atomically replaces the mapping under `key` with `replacement` if it is absent or still equals `stale`,
     /// and returns what is stored afterwards.
     ///
@@ -54,4 +59,6 @@ public enum ImmediateLookup: Sendable, Equatable {
 
 extension StoreBackend {
     public func getImmediately(_ key: StoreKey) -> ImmediateLookup { .unavailable }
+
+    public func watchCoherence(on eventLoop: any EventLoop, _ handler: @escaping @Sendable (StoreCoherence) -> Void) {}
 }

@@ -41,6 +41,7 @@ import Testing
         #expect(configuration.shutdownTimeout == .seconds(30))
         #expect(configuration.nearCacheSize == 10_000)
         #expect(configuration.nearCacheTTL == .milliseconds(1000))
+        #expect(configuration.nearCacheTrackedTTL == .milliseconds(60_000))
     }
 
     /// Every setting, written in the environment.
@@ -83,6 +84,7 @@ import Testing
         "STICKY_ADMIN_TOKEN": "0123456789abcdef-token",
         "STICKY_NEAR_CACHE_SIZE": "500",
         "STICKY_NEAR_CACHE_TTL_MS": "250",
+        "STICKY_NEAR_CACHE_TRACKED_TTL_MS": "5000",
     ]
 
     /// The same settings, on the command line.
@@ -124,7 +126,8 @@ import Testing
         shutdownTimeout: "2.5",
         adminToken: "0123456789abcdef-token",
         nearCacheSize: "500",
-        nearCacheTTLMilliseconds: "250"
+        nearCacheTTLMilliseconds: "250",
+        nearCacheTrackedTTLMilliseconds: "5000"
     )
 
     /// The same settings, in the YAML file.
@@ -170,6 +173,7 @@ import Testing
         admin_token: 0123456789abcdef-token
         near_cache_size: 500
         near_cache_ttl_ms: 250
+        near_cache_tracked_ttl_ms: 5000
         """
 
     /// What each of the three writes above loads as.
@@ -216,6 +220,7 @@ import Testing
         configuration.adminToken = "0123456789abcdef-token"
         configuration.nearCacheSize = 500
         configuration.nearCacheTTL = .milliseconds(250)
+        configuration.nearCacheTrackedTTL = .milliseconds(5000)
         return configuration
     }
 

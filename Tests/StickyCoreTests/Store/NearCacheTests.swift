@@ -107,4 +107,61 @@ import Testing
         #expect(cache.get(self.key("b")) == nil)
         #expect(cache.count == 0)
     }
+
+    // MARK: a store that reports changes (Redis client-side caching)
+
+    func trackedCache() -> NearCache<ManualClock> {
+        NearCache(capacity: 100, ttl: .seconds(1), trackedTTL: .seconds(60), clock: self.clock)
+    }
+
+    @Test func whileTrackedAnAnswerIsTrustedForTheTrackedTTL() {
+        var cache = self.trackedCache()
+        cache.remember(self.web1, for: self.key("before"), ifUnchangedSince: cache.generation)
+        cache.apply(.tracked)
+        cache.remember(self.web1, for: self.key("a"), ifUnchangedSince: cache.generation)
+        cache.record(self.web2, for: self.key("own"), lifetime: .seconds(600))
+        self.clock.advance(by: .seconds(59))
+        #expect(cache.get(self.key("before")) == nil, "read before tracking began: the short TTL")
+        #expect(cache.get(self.key("a")) == .mapping(self.web1))
+        #expect(cache.get(self.key("own")) == .mapping(self.web2))
+        self.clock.advance(by: .seconds(1))
+        #expect(cache.get(self.key("a")) == nil)
+    }
+
+    @Test func aReportedChangeDropsTheKeyAtOnceAndOnlyIt() {
+        var cache = self.trackedCache()
+        cache.apply(.tracked)
+        cache.remember(self.web1, for: self.key("a"), ifUnchangedSince: cache.generation)
+        cache.remember(self.web1, for: self.key("b"), ifUnchangedSince: cache.generation)
+        cache.forget(self.key("gone"))
+        cache.apply(.invalidated([self.key("a"), self.key("gone")]))
+        #expect(cache.get(self.key("a")) == nil)
+        #expect(cache.get(self.key("gone")) == nil, "the store applied the delete: its answer holds now")
+        #expect(cache.get(self.key("b")) == .mapping(self.web1))
+        cache.apply(.invalidatedAll)
+        #expect(cache.get(self.key("b")) == nil)
+    }
+
+    @Test func anAnswerOnItsWayWhileAChangeWasReportedIsNotKept() {
+        var cache = self.trackedCache()
+        cache.apply(.tracked)
+        // The report and the answer come over different connections: the report may be about a change made after
+        // the store read the answer, and arrive first.
+        let generation = cache.generation
+        cache.apply(.invalidated([self.key("a")]))
+        cache.remember(self.web1, for: self.key("a"), ifUnchangedSince: generation)
+        #expect(cache.get(self.key("a")) == nil)
+    }
+
+    @Test func whenTrackingStopsEverythingGoesAndTheShortTTLIsBack() {
+        var cache = self.trackedCache()
+        cache.apply(.tracked)
+        cache.remember(self.web1, for: self.key("a"), ifUnchangedSince: cache.generation)
+        cache.apply(.untracked)
+        #expect(cache.get(self.key("a")) == nil)
+        #expect(!cache.isTracked)
+        cache.remember(self.web1, for: self.key("b"), ifUnchangedSince: cache.generation)
+        self.clock.advance(by: .seconds(1))
+        #expect(cache.get(self.key("b")) == nil)
+    }
 }
