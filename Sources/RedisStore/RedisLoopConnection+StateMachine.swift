@@ -80,6 +80,18 @@ extension RedisLoopConnection {
             }
         }
 
+        /// Starts connecting if nothing was ever used: returns the ID of the attempt to start, or `nil`.
+        mutating func warmUp() -> ConnectionID? {
+            guard case .idle = self.state else { return nil }
+            return self.startAttempt()
+        }
+
+        /// The connection that is past its handshake, if there is one.
+        var confirmedConnection: (id: ConnectionID, connection: Connection)? {
+            guard case .ready(let id, let connection, confirmed: true) = self.state else { return nil }
+            return (id, connection)
+        }
+
         /// The handshake of `id` came back OK: the connection is healthy, backoff starts over.
         mutating func handshakeSucceeded(_ id: ConnectionID) {
             guard case .ready(let current, let connection, confirmed: false) = self.state, current == id else { return }

@@ -25,6 +25,8 @@ final class RedisLoopConnection {
     private var waiters = RedisPendingQueue<ByteBuffer>()
     private var waiterTimer: Scheduled<Void>?
     private var reconnectTimer: Scheduled<Void>?
+    /// Client-side caching on this loop, once ``watchCoherence(_:)`` was called with tracking configured.
+    private var coherence: RedisLoopCoherence?
 
     init(
         configuration: RedisStore.Configuration,
@@ -59,21 +61,66 @@ final class RedisLoopConnection {
         }
     }
 
+    /// Sends `request`, a write to `key`. While this loop is tracked, the loop hears `invalidated([key])` once the
+    /// write completed and its callbacks ran: Redis stops tracking a key this connection writes, and does not
+    /// report it (`NOLOOP`). On ``eventLoop`` only.
+    func execute(_ request: RedisRequest, writing key: StoreKey) {
+        guard let coherence = self.coherence else {
+            self.execute(request)
+            return
+        }
+        let caller = request.promise
+        var request = request
+        request.promise = self.eventLoop.makePromise(of: RedisValue.self)
+        request.promise.futureResult.assumeIsolated().whenComplete { result in
+            caller.completeWith(result)
+            coherence.wrote(key)
+        }
+        self.execute(request)
+    }
+
+    /// Reports to `handler` what Redis tells about the keys read on this connection (see ``RedisLoopCoherence``),
+    /// and connects now if it never did, so that tracking is on before the first call. On ``eventLoop`` only.
+    func watchCoherence(_ handler: @escaping @Sendable (StoreCoherence) -> Void) {
+        if self.coherence == nil {
+            guard !self.isShutDown else { return }
+            let coherence = RedisLoopCoherence(
+                configuration: self.configuration,
+                eventLoop: self.eventLoop,
+                logger: self.logger
+            )
+            self.coherence = coherence
+            if let ready = self.stateMachine.confirmedConnection {
+                coherence.dataConnectionReady(ready.id, channel: ready.connection)
+            }
+        }
+        self.coherence!.watch(handler)
+        if let id = self.stateMachine.warmUp() {
+            self.connect(id)
+        }
+    }
+
+    private var isShutDown = false
+
     /// Lets the requests in flight finish (each within its deadline), fails the queued ones, closes the
     /// connection and stops reconnecting. Later calls fail with ``StoreError/shutdown``.
     func shutdown() -> EventLoopFuture<Void> {
+        self.isShutDown = true
         self.reconnectTimer?.cancel()
         self.reconnectTimer = nil
+        let listenerClosed = self.coherence?.shutdown() ?? self.eventLoop.makeSucceededVoidFuture()
+        let closed: EventLoopFuture<Void>
         switch self.stateMachine.shutdown() {
         case .drain(let channel):
             channel.triggerUserOutboundEvent(RedisCommandHandler.Drain(), promise: nil)
-            return channel.closeFuture
+            closed = channel.closeFuture
         case .failWaiters:
             self.failWaiters(.shutdown)
-            return self.eventLoop.makeSucceededVoidFuture()
+            closed = self.eventLoop.makeSucceededVoidFuture()
         case .none:
-            return self.eventLoop.makeSucceededVoidFuture()
+            closed = self.eventLoop.makeSucceededVoidFuture()
         }
+        return closed.and(listenerClosed).map { _ in }
     }
 
     private func wait(_ request: RedisRequest) {
@@ -141,6 +188,7 @@ final class RedisLoopConnection {
             break
         }
         channel.closeFuture.assumeIsolated().whenComplete { [self] _ in
+            self.coherence?.dataConnectionLost(id)
             if let delay = self.stateMachine.closed(id, jitter: Double.random(in: 0..<1)) {
                 self.logger.warning(
                     "redis connection lost, reconnecting",
@@ -188,6 +236,9 @@ final class RedisLoopConnection {
             }
             self.stateMachine.handshakeSucceeded(id)
             self.logger.info("redis connected", metadata: ["redis.database": "\(self.configuration.database)"])
+            if self.stateMachine.confirmedConnection?.id == id {
+                self.coherence?.dataConnectionReady(id, channel: channel)
+            }
         }
     }
 

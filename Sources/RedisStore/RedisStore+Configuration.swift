@@ -13,6 +13,14 @@ extension RedisStore {
         /// The longest a connection attempt may take, TCP connect and handshake (AUTH, SELECT) alike. Each
         /// call is bounded by its own deadline.
         public var timeout: Duration
+        /// Whether each event loop has Redis report changes to the keys it read (client-side caching: `CLIENT
+        /// TRACKING … REDIRECT` to a second connection per loop, subscribed to `__redis__:invalidate`), so that
+        /// ``RedisStore/watchCoherence(on:_:)`` reports ``StoreCoherence`` events. Off: no second connection, and
+        /// no events.
+        public var tracking: Bool
+        /// How often each invalidation listener checks its connection with `PING`; an answer must come within
+        /// ``timeout``.
+        var trackingPingInterval: Duration = .seconds(3)
 
         public init(
             host: String = "127.0.0.1",
@@ -20,7 +28,8 @@ extension RedisStore {
             username: String? = nil,
             password: String? = nil,
             database: Int = 0,
-            timeout: Duration = .milliseconds(50)
+            timeout: Duration = .milliseconds(50),
+            tracking: Bool = true
         ) {
             self.host = host
             self.port = port
@@ -28,6 +37,7 @@ extension RedisStore {
             self.password = password
             self.database = database
             self.timeout = timeout
+            self.tracking = tracking
         }
     }
 }

@@ -28,13 +28,14 @@ extension RedisStore: StoreBackend {
         deadline: NIODeadline,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<Void> {
-        self.send(.set(key, to: mapping, ttl: ttl), deadline: deadline, on: eventLoop).flatMapThrowing { reply in
-            guard case .simpleString("OK") = reply else { throw self.failure(of: "SET", reply) }
-        }
+        self.send(.set(key, to: mapping, ttl: ttl), writing: key, deadline: deadline, on: eventLoop)
+            .flatMapThrowing { reply in
+                guard case .simpleString("OK") = reply else { throw self.failure(of: "SET", reply) }
+            }
     }
 
     public func delete(_ key: StoreKey, deadline: NIODeadline, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        self.send(.delete(key), deadline: deadline, on: eventLoop).flatMapThrowing { reply in
+        self.send(.delete(key), writing: key, deadline: deadline, on: eventLoop).flatMapThrowing { reply in
             guard case .integer = reply else { throw self.failure(of: "DEL", reply) }
         }
     }
@@ -48,9 +49,10 @@ extension RedisStore: StoreBackend {
         -> EventLoopFuture<Void>
     {
         // EXPIRE answers 0 for an absent key and leaves it absent, as the protocol asks.
-        self.send(.expire(key, ttl: ttl), deadline: deadline, on: eventLoop).flatMapThrowing { reply in
-            guard case .integer = reply else { throw self.failure(of: "EXPIRE", reply) }
-        }
+        self.send(.expire(key, ttl: ttl), writing: key, deadline: deadline, on: eventLoop)
+            .flatMapThrowing { reply in
+                guard case .integer = reply else { throw self.failure(of: "EXPIRE", reply) }
+            }
     }
 
     public func reassign(
@@ -61,7 +63,9 @@ extension RedisStore: StoreBackend {
         deadline: NIODeadline,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<StoredMapping> {
-        self.send(.reassign(key, from: stale, to: replacement, ttl: ttl), deadline: deadline, on: eventLoop)
+        // Writes, as far as tracking goes: the script's SET, if it runs, ends the tracking of the key here.
+        let reassign = RedisCommand.reassign(key, from: stale, to: replacement, ttl: ttl)
+        return self.send(reassign, writing: key, deadline: deadline, on: eventLoop)
             .flatMap { reply in
                 // A server that has not cached the script yet (a restart, a failover, SCRIPT FLUSH) gets it in
                 // full once; EVAL caches it for the EVALSHAs after.
@@ -70,6 +74,7 @@ extension RedisStore: StoreBackend {
                 }
                 return self.send(
                     .reassignWithScript(key, from: stale, to: replacement, ttl: ttl),
+                    writing: key,
                     deadline: deadline,
                     on: eventLoop
                 )

@@ -59,6 +59,18 @@ final class ThrowawayRedisServer {
         process.waitUntilExit()
     }
 
+    /// Stops the server without ending it (SIGSTOP, to its PID): its connections stay open and unanswered.
+    func pause() {
+        guard let process = self.process else { return }
+        kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// Lets a paused server go on (SIGCONT, to its PID).
+    func resume() {
+        guard let process = self.process else { return }
+        kill(process.processIdentifier, SIGCONT)
+    }
+
     private static func freePort() throws -> Int {
         let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).wait()
