@@ -66,7 +66,7 @@ final class RedisInvalidationHandler {
         for command in commands.compactMap({ $0 }) {
             HiredisCodec.encode(command.arguments, into: &buffer)
         }
-        context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
+        context.writeAndFlush(RedisInvalidationHandler.wrapOutboundOut(buffer), promise: nil)
     }
 
     /// What `reply` means at this point of the conversation; `nil` when it is fine and says nothing to report.
@@ -145,7 +145,7 @@ extension RedisInvalidationHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let codec = self.codec else { return }
         do throws(RedisError) {
-            try codec.feed(Self.unwrapInboundIn(data))
+            try codec.feed(RedisInvalidationHandler.unwrapInboundIn(data))
             while self.codec != nil, let reply = try codec.next() {
                 guard let event = self.handle(reply) else { continue }
                 if case .failed = event {

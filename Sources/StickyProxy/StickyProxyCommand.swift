@@ -40,13 +40,22 @@ struct StickyProxyCommand: AsyncParsableCommand {
         accessLogger.logLevel = .info  // on means on, whatever STICKY_LOG_LEVEL says
         let registry = Self.bootstrapMetrics()
         let storeTimeout = configuration.storeTimeout
+        // Redis client-side caching serves only a near-cache, and `STICKY_NEAR_CACHE_TRACKED_TTL_MS=0` turns it off.
+        let tracking = configuration.nearCacheTrackedTTL > .zero && configuration.nearCacheTTL > .zero
+            && configuration.nearCacheSize > 0
         try await ProxyApplication(
             configuration: configuration,
             logger: logger,
             accessLogger: accessLogger,
             renderMetrics: { registry.emitToString() },
             makeSharedStore: { location, group in
-                try StoreFactory.make(location, timeout: storeTimeout, eventLoopGroup: group, logger: logger)
+                try StoreFactory.make(
+                    location,
+                    timeout: storeTimeout,
+                    tracking: tracking,
+                    eventLoopGroup: group,
+                    logger: logger
+                )
             },
             reloadConfiguration: load
         ).run()

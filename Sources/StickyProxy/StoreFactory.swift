@@ -12,6 +12,7 @@ enum StoreFactory {
     static func make(
         _ location: StoreLocation,
         timeout: Duration,
+        tracking: Bool = false,
         eventLoopGroup: any EventLoopGroup,
         logger: Logger
     ) throws -> any ManagedStore {
@@ -24,6 +25,7 @@ enum StoreFactory {
             configuration.password = redis.password
             configuration.database = redis.database
             configuration.timeout = timeout
+            configuration.tracking = tracking
             return RedisStore(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
         case .memcached(let servers):
             let configuration = MemcachedStore.Configuration(

@@ -19,7 +19,8 @@
 /// With a store that reports changes (``StoreCoherence``: Redis client-side caching), answers are kept for
 /// `trackedTTL` (`STICKY_NEAR_CACHE_TRACKED_TTL_MS`, a minute by default) while the store tracks this loop's
 /// reads: a change another replica makes is reported and dropped from here at once, instead of waiting out
-/// `ttl`. Every report bumps ``generation`` too, so that an answer that was on its way while a report arrived (the
+/// `ttl`. Only answers read from the store get `trackedTTL`: this replica's own writes are kept for `ttl`, as
+/// without tracking, since the store reports changes only to keys a loop read. Every report bumps ``generation`` too, so that an answer that was on its way while a report arrived (the
 /// two come over different connections, in either order) is not kept: the report may be about a change made
 /// after the store read that answer. When the store stops reporting, everything goes.
 ///
@@ -130,7 +131,9 @@ struct NearCache<C: Clock> where C.Duration == Duration {
             return
         }
         let now = self.now()
-        let trusted = min(MemoryStore<C>.nanoseconds(lifetime), self.trustNanoseconds)
+        // The short TTL even while tracked: a loop that did not read the key from the store is told of no change
+        // to it (and Redis stops tracking a key for the connection that writes it).
+        let trusted = min(MemoryStore<C>.nanoseconds(lifetime), self.ttlNanoseconds)
         self.entries!.set(key, to: mapping, expiry: now + trusted, now: now)
     }
 

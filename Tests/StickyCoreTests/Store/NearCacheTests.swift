@@ -120,10 +120,11 @@ import Testing
         cache.apply(.tracked)
         cache.remember(self.web1, for: self.key("a"), ifUnchangedSince: cache.generation)
         cache.record(self.web2, for: self.key("own"), lifetime: .seconds(600))
-        self.clock.advance(by: .seconds(59))
+        self.clock.advance(by: .seconds(1))
         #expect(cache.get(self.key("before")) == nil, "read before tracking began: the short TTL")
+        #expect(cache.get(self.key("own")) == nil, "an own write is not tracked for this loop: the short TTL")
+        self.clock.advance(by: .seconds(58))
         #expect(cache.get(self.key("a")) == .mapping(self.web1))
-        #expect(cache.get(self.key("own")) == .mapping(self.web2))
         self.clock.advance(by: .seconds(1))
         #expect(cache.get(self.key("a")) == nil)
     }
