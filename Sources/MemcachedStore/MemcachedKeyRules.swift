@@ -14,11 +14,12 @@ enum MemcachedKeyRules {
     /// Store keys are `prefix + cookie name + ":" + base64url digest`, so a real key always passes;
     /// this guards the library anyway (on the text protocol a CR or LF in a key is fatal to the process).
     static func validated(_ key: StoreKey) -> String? {
-        let utf8 = key.rawValue.utf8
-        guard (1...maximumKeyLength).contains(utf8.count),
-            utf8.allSatisfy({ (0x21...0x7E).contains($0) })
-        else { return nil }
-        return key.rawValue
+        var text = key.rawValue
+        // On the contiguous bytes: stepping a `String.UTF8View` costs tens of instructions a byte.
+        let valid = text.withUTF8 { bytes in
+            (1...maximumKeyLength).contains(bytes.count) && bytes.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
+        }
+        return valid ? key.rawValue : nil
     }
 
     /// The expiry to send for `ttl`: whole seconds rounded up, at least 1, at most 30 days.
