@@ -5,7 +5,7 @@ import StickyCore
 
 /// One event loop's connection that Redis sends invalidation messages to (RESP2 `CLIENT TRACKING … REDIRECT`):
 /// subscribed to `__redis__:invalidate`, checked with a `PING` every ``RedisStore/Configuration`` ping interval,
-/// made again with backoff when it drops or a `PING` goes unanswered for the store timeout.
+/// made again with backoff when it drops or a `PING` goes unanswered (``RedisStore/Configuration/trackingAnswerTimeout``).
 ///
 /// Used on its loop only. It tells its owner, on that loop: subscribed (with its client ID), each invalidation,
 /// and lost (once per subscription: invalidations sent to it from then on may have gone missing).
@@ -113,9 +113,9 @@ final class RedisInvalidationListener {
         channel.closeFuture.assumeIsolated().whenComplete { [self] _ in
             self.ended(id, error: nil)
         }
-        // The handshake must be answered within the timeout, like the data connection's.
+        // The handshake must be answered in time, like every PING after it.
         self.pongTimer = self.eventLoop.assumeIsolated().scheduleTask(
-            in: TimeAmount(self.configuration.timeout)
+            in: TimeAmount(self.configuration.trackingAnswerTimeout)
         ) {
             [self] in
             self.pongTimer = nil
@@ -171,7 +171,7 @@ final class RedisInvalidationListener {
                 promise: nil
             )
             self.pongTimer = self.eventLoop.assumeIsolated().scheduleTask(
-                in: TimeAmount(self.configuration.timeout)
+                in: TimeAmount(self.configuration.trackingAnswerTimeout)
             ) { [self] in
                 self.pongTimer = nil
                 self.logger.warning("redis invalidation listener did not answer PING, reconnecting")

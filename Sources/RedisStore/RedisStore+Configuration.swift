@@ -21,6 +21,9 @@ extension RedisStore {
         /// How often each invalidation listener checks its connection with `PING`; an answer must come within
         /// ``timeout``.
         var trackingPingInterval: Duration = .seconds(3)
+        /// How long an invalidation listener's handshake or `PING` may go unanswered: ``timeout``, but at least a
+        /// second, so that a busy event loop does not drop tracking (and the near-cache with it) for nothing.
+        var trackingAnswerTimeout: Duration { max(self.timeout, .seconds(1)) }
 
         public init(
             host: String = "127.0.0.1",
