@@ -70,14 +70,8 @@ struct ClientRequestParser {
         case endPending
         /// A body of known length, with this many bytes still to come.
         case fixedBody(remaining: Int)
-        /// Reading a chunk-size line.
-        case chunkSizeLine
-        /// Inside a chunk's data, with this many bytes still to come.
-        case chunkData(remaining: Int)
-        /// After a chunk's data: CRLF must follow.
-        case chunkDataEnd
-        /// After the last chunk: reading the trailer section (``trailerProgress`` says how far).
-        case trailers
+        /// A chunked body (``chunked`` says where in it).
+        case chunkedBody
         /// An upgrade request ended: the parser is done, what is buffered belongs to the tunnel.
         case upgraded
         /// The input ended between requests: nothing more will be parsed.
@@ -102,8 +96,8 @@ struct ClientRequestParser {
     }
 
     private let limits: Limits
-    /// Bytes read but not yet parsed, from its reader index on. Offsets below are relative to that reader index.
-    private var buffer = ByteBuffer()
+    /// Bytes read but not yet parsed. Offsets below are relative to their reader index.
+    private var buffer = HTTPInputBuffer()
     private var state = State.head
     /// Whether the client closed its side.
     private var inputEnded = false
@@ -113,13 +107,8 @@ struct ClientRequestParser {
     private var emptyLinesSkipped = 0
     /// Whether the request being read asks to switch protocols: after its end, the parser stops.
     private var requestIsUpgrade = false
-    /// The trailer section being read.
-    private var trailerProgress = TrailerProgress()
-    /// How far the chunk-size line being read was searched for its LF.
-    private var chunkLineSearchedTo = 0
-
-    /// The longest chunk-size line accepted, without its CRLF.
-    private static var maxChunkLineBytes: Int { 4096 }
+    /// The chunked body being read.
+    private var chunked: ChunkedBodyReader
     /// How many fields a head reserves room for.
     private static var typicalFieldCount: Int { 16 }
     /// The most empty lines skipped before a request line (RFC 9112 §2.2 allows "at least one").
@@ -151,6 +140,11 @@ struct ClientRequestParser {
             maxRequestLineBytes: maxRequestLineBytes,
             maxFieldSectionBytes: maxFieldSectionBytes
         )
+        self.chunked = ChunkedBodyReader(
+            maxSectionBytes: maxFieldSectionBytes,
+            maxFieldBytes: maxFieldBytes,
+            maxFieldCount: maxFieldCount
+        )
     }
 
     /// Adds bytes read from the client. Bytes after the input ended or after a failure are dropped.
@@ -159,21 +153,10 @@ struct ClientRequestParser {
         case .closed, .failed:
             return
         default:
-            break
+            if !self.inputEnded {
+                self.buffer.append(bytes)
+            }
         }
-        if self.inputEnded || bytes.readableBytes == 0 {
-            return
-        }
-        if self.buffer.readableBytes == 0 {
-            // Everything was consumed: take the new bytes as they are, no copy.
-            self.buffer = bytes
-            return
-        }
-        if self.buffer.readerIndex > 0 && self.buffer.readerIndex >= self.buffer.readableBytes {
-            // Mostly consumed: move the rest to the front rather than grow.
-            self.buffer.discardReadBytes()
-        }
-        self.buffer.writeImmutableBuffer(bytes)
     }
 
     /// The next event, or nil when more bytes are needed.
@@ -207,7 +190,7 @@ struct ClientRequestParser {
         switch self.state {
         case .head:
             return self.isReadingHead
-        case .endPending, .fixedBody, .chunkSizeLine, .chunkData, .chunkDataEnd, .trailers:
+        case .endPending, .fixedBody, .chunkedBody:
             return true
         case .upgraded, .closed, .failed:
             return false
@@ -224,7 +207,7 @@ struct ClientRequestParser {
             return true
         }
         let emptyLinesSkipped = self.emptyLinesSkipped
-        return self.buffer.withUnsafeReadableBytes { bytes in
+        return self.buffer.bytes.withUnsafeReadableBytes { bytes in
             Self.holdsMoreThanEmptyLines(bytes, emptyLinesSkipped: emptyLinesSkipped)
         }
     }
@@ -237,15 +220,12 @@ struct ClientRequestParser {
     /// Bytes buffered but not yet parsed (after an upgrade request they belong to the tunnel). Taking them empties
     /// the buffer.
     mutating func takeBufferedBytes() -> ByteBuffer? {
-        guard self.buffer.readableBytes > 0 else {
+        guard let taken = self.buffer.take() else {
             return nil
         }
-        let taken = self.buffer
-        self.buffer = ByteBuffer()
         // Whatever was scanned of them went with them.
         self.headProgress = .none
-        self.trailerProgress = TrailerProgress()
-        self.chunkLineSearchedTo = 0
+        self.chunked.forgetScan()
         return taken
     }
 }
@@ -279,44 +259,22 @@ extension ClientRequestParser {
                 return self.endRequest(trailers: nil)
 
             case .fixedBody(let remaining):
-                guard let slice = self.readBody(upTo: remaining) else {
+                guard let slice = self.buffer.readBody(upTo: remaining) else {
                     return try self.needMoreBody()
                 }
                 let left = remaining - slice.readableBytes
                 self.state = left == 0 ? .endPending : .fixedBody(remaining: left)
                 return .body(slice)
 
-            case .chunkSizeLine:
-                guard let size = try self.readChunkSizeLine() else {
+            case .chunkedBody:
+                switch try self.readChunked() {
+                case .body(let slice):
+                    return .body(slice)
+                case .end(let trailers):
+                    return self.endRequest(trailers: trailers)
+                case .needMore:
                     return try self.needMoreBody()
                 }
-                if size == 0 {
-                    self.trailerProgress = TrailerProgress()
-                    self.state = .trailers
-                } else {
-                    self.state = .chunkData(remaining: size)
-                }
-
-            case .chunkData(let remaining):
-                guard let slice = self.readBody(upTo: remaining) else {
-                    return try self.needMoreBody()
-                }
-                let left = remaining - slice.readableBytes
-                self.state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
-                return .body(slice)
-
-            case .chunkDataEnd:
-                guard try self.readChunkDataEnd() else {
-                    return try self.needMoreBody()
-                }
-                self.chunkLineSearchedTo = 0
-                self.state = .chunkSizeLine
-
-            case .trailers:
-                guard let trailers = try self.readTrailers() else {
-                    return try self.needMoreBody()
-                }
-                return self.endRequest(trailers: trailers.readableBytes > 0 ? trailers : nil)
             }
         }
     }
@@ -336,39 +294,31 @@ extension ClientRequestParser {
         return nil
     }
 
+    /// Steps the chunked body on, its failures mapped to the request's.
+    private mutating func readChunked() throws(Failure) -> ChunkedBodyReader.Step {
+        do {
+            return try self.chunked.read(from: &self.buffer)
+        } catch {
+            switch error {
+            case .malformedChunk: throw .malformedChunk
+            case .sectionTooLarge: throw .headTooLarge
+            case .tooManyFields: throw .tooManyFields
+            }
+        }
+    }
+
     /// Makes `failure` the parser's last word: it is thrown again on every call, and the buffer is let go.
     private mutating func fail(_ failure: Failure) {
         self.state = .failed(failure)
-        self.buffer = ByteBuffer()
+        self.buffer.reset()
         self.headProgress = .none
-        self.trailerProgress = TrailerProgress()
-    }
-
-    /// Up to `limit` buffered bytes as a slice, or nil when nothing is buffered.
-    private mutating func readBody(upTo limit: Int) -> ByteBuffer? {
-        let readable = self.buffer.readableBytes
-        guard readable > 0 else {
-            return nil
-        }
-        // The slice always exists: its length is at most what is readable.
-        let slice = self.buffer.readSlice(length: min(readable, limit))!
-        self.releaseBufferIfDrained()
-        return slice
-    }
-
-    /// Lets go of the buffer's storage once everything in it was consumed, so that it can be freed (the events'
-    /// slices may still hold it) and the next read is taken without a copy.
-    private mutating func releaseBufferIfDrained() {
-        if self.buffer.readableBytes == 0 {
-            self.buffer = ByteBuffer()
-        }
     }
 
     /// The framing of the body that follows `head` (whose length fields were found unambiguous): chunked, a
     /// length, or none at all (a request without either has no body, RFC 9112 §6.3).
     private static func bodyState(after head: ClientRequestHead) -> State {
         if head.isChunked {
-            return .chunkSizeLine
+            return .chunkedBody
         }
         if let length = head.contentLength, length > 0 {
             return .fixedBody(remaining: length)
@@ -409,16 +359,6 @@ extension ClientRequestParser {
         }
     }
 
-    /// A trailer section being read: where the scan stands, and what its field lines took so far.
-    private struct TrailerProgress {
-        /// How far the line being read was scanned.
-        var line = HTTPSyntax.LineProgress(at: 0)
-        /// The field lines read so far.
-        var fieldCount = 0
-        /// The bytes of their names and values.
-        var fieldBytes = 0
-    }
-
     /// What scanning the buffered bytes of a section found.
     private enum SectionScan {
         /// The section is not complete yet.
@@ -433,7 +373,7 @@ extension ClientRequestParser {
             return nil
         }
         let readable = self.buffer.readableBytes
-        let bytes = self.buffer
+        let bytes = self.buffer.bytes
         let limits = self.limits
         let scan = try bytes.withUnsafeReadableBytes { (pointer) throws(Failure) -> SectionScan in
             try Self.scanHead(pointer, readable: readable, limits: limits, into: &self.headProgress)
@@ -449,12 +389,10 @@ extension ClientRequestParser {
             }
             return nil
         }
-        // The slice always exists: the head was found within the readable bytes.
-        self.headProgress.head.bytes = self.buffer.readSlice(length: length)!
+        self.headProgress.head.bytes = self.buffer.readSlice(length: length)
         let head = self.headProgress.head
         self.headProgress = .none
         self.emptyLinesSkipped = 0
-        self.releaseBufferIfDrained()
         if head.hasTransferEncoding && (head.contentLength != nil || !head.isChunked) {
             // RFC 9112 §6.1 and §6.3: a request whose final coding is not chunked cannot be framed, and
             // Content-Length beside Transfer-Encoding is how requests are smuggled.
@@ -463,7 +401,7 @@ extension ClientRequestParser {
         self.requestIsUpgrade = head.isUpgrade
         self.state = Self.bodyState(after: head)
         if head.isChunked {
-            self.chunkLineSearchedTo = 0
+            self.chunked.start()
         }
         return head
     }
@@ -475,29 +413,19 @@ extension ClientRequestParser {
             return true
         }
         while true {
-            let readable = self.buffer.readableBytes
-            guard readable > 0 else {
-                return false
+            let leading = self.buffer.leadingCRLF()
+            guard leading != .empty && leading != .notCR else {
+                // Nothing yet; or the request line's first byte (which its scan checks), or a bare LF.
+                return leading == .notCR
             }
-            let (first, second) = self.buffer.withUnsafeReadableBytes { bytes -> (UInt8, UInt8?) in
-                (bytes[0], readable > 1 ? bytes[1] : nil)
-            }
-            guard first == HTTPSyntax.cr else {
-                // The request line's first byte (which its scan checks), or a bare LF.
-                return true
-            }
-            guard self.emptyLinesSkipped < Self.maxEmptyLines else {
+            guard self.emptyLinesSkipped < Self.maxEmptyLines && leading != .crNotLF else {
                 throw .malformed
             }
-            guard let second else {
+            guard leading == .crlf else {
                 return false
             }
-            guard second == HTTPSyntax.lf else {
-                throw .malformed
-            }
-            self.buffer.moveReaderIndex(forwardBy: 2)
+            self.buffer.skip(2)
             self.emptyLinesSkipped += 1
-            self.releaseBufferIfDrained()
         }
     }
 
@@ -573,115 +501,6 @@ extension ClientRequestParser {
                 }
                 try Self.record(field, at: progress.head.fields.count, in: bytes, into: &progress.head)
                 progress.head.fields.append(field)
-                progress.line = HTTPSyntax.LineProgress(at: next)
-            }
-        }
-    }
-}
-
-// MARK: - Chunked bodies
-
-extension ClientRequestParser {
-    /// Reads a chunk-size line and returns the size; nil when more bytes are needed.
-    private mutating func readChunkSizeLine() throws(Failure) -> Int? {
-        let readable = self.buffer.readableBytes
-        // The LF of the longest line allowed is at offset maxChunkLineBytes + 1.
-        let window = min(readable, Self.maxChunkLineBytes + 2)
-        let from = self.chunkLineSearchedTo
-        let lineFeed = self.buffer.withUnsafeReadableBytes { bytes in
-            HTTPSyntax.indexOfLineFeed(bytes, from: from, end: window)
-        }
-        guard let lineFeed else {
-            if readable >= Self.maxChunkLineBytes + 2 {
-                throw .malformedChunk
-            }
-            self.chunkLineSearchedTo = window
-            return nil
-        }
-        let size = try self.buffer.withUnsafeReadableBytes { (bytes) throws(Failure) -> Int in
-            guard let size = HTTPSyntax.chunkSize(bytes, lineFeedAt: lineFeed) else {
-                throw .malformedChunk
-            }
-            return size
-        }
-        self.buffer.moveReaderIndex(forwardBy: lineFeed + 1)
-        self.releaseBufferIfDrained()
-        self.chunkLineSearchedTo = 0
-        return size
-    }
-
-    /// Reads the CRLF after a chunk's data; false when more bytes are needed.
-    private mutating func readChunkDataEnd() throws(Failure) -> Bool {
-        let readable = self.buffer.readableBytes
-        guard readable > 0 else {
-            return false
-        }
-        let (first, second) = self.buffer.withUnsafeReadableBytes { bytes -> (UInt8, UInt8?) in
-            (bytes[0], readable > 1 ? bytes[1] : nil)
-        }
-        guard first == HTTPSyntax.cr else {
-            throw .malformedChunk
-        }
-        guard let second else {
-            return false
-        }
-        guard second == HTTPSyntax.lf else {
-            throw .malformedChunk
-        }
-        self.buffer.moveReaderIndex(forwardBy: 2)
-        self.releaseBufferIfDrained()
-        return true
-    }
-
-    /// Reads the trailer section after the last chunk and returns its field lines (empty when there are none); nil
-    /// when more bytes are needed.
-    private mutating func readTrailers() throws(Failure) -> ByteBuffer? {
-        let readable = self.buffer.readableBytes
-        let bytes = self.buffer
-        let limits = self.limits
-        let scan = try bytes.withUnsafeReadableBytes { (pointer) throws(Failure) -> SectionScan in
-            try Self.scanTrailers(pointer, readable: readable, limits: limits, into: &self.trailerProgress)
-        }
-        guard case .complete(let length) = scan else {
-            if readable >= limits.maxFieldSectionBytes {
-                throw .headTooLarge
-            }
-            return nil
-        }
-        // The slice always exists: the section was found within the readable bytes.
-        let trailers = self.buffer.readSlice(length: length - 2)!
-        self.buffer.moveReaderIndex(forwardBy: 2)
-        self.releaseBufferIfDrained()
-        self.trailerProgress = TrailerProgress()
-        return trailers
-    }
-
-    /// Scans trailer lines from where the last scan stopped: field lines under the same rules and limits as a
-    /// head's.
-    private static func scanTrailers(
-        _ bytes: UnsafeRawBufferPointer,
-        readable: Int,
-        limits: Limits,
-        into progress: inout TrailerProgress
-    ) throws(Failure) -> SectionScan {
-        let end = min(readable, limits.maxFieldSectionBytes)
-        while true {
-            let allowed = limits.maxFieldBytes - progress.fieldBytes
-            switch HTTPSyntax.fieldLine(bytes, end: end, maxNameValueBytes: allowed, &progress.line) {
-            case .incomplete:
-                return .needMore
-            case .malformed:
-                throw .malformedChunk
-            case .tooLarge:
-                throw .headTooLarge
-            case .blank(let next):
-                return .complete(length: next)
-            case .field(let field, let next):
-                guard progress.fieldCount < limits.maxFieldCount else {
-                    throw .tooManyFields
-                }
-                progress.fieldCount += 1
-                progress.fieldBytes += field.nameLength + field.valueLength
                 progress.line = HTTPSyntax.LineProgress(at: next)
             }
         }

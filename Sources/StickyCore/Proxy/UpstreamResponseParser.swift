@@ -51,14 +51,8 @@ struct UpstreamResponseParser {
         case endPending
         /// A body of known length, with this many bytes still to come.
         case fixedBody(remaining: Int)
-        /// Reading a chunk-size line.
-        case chunkSizeLine
-        /// Inside a chunk's data, with this many bytes still to come.
-        case chunkData(remaining: Int)
-        /// After a chunk's data: CRLF must follow.
-        case chunkDataEnd
-        /// After the last chunk: reading the trailer section (``trailerProgress`` says how far).
-        case trailers
+        /// A chunked body (``chunked`` says where in it).
+        case chunkedBody
         /// A body that ends when the backend closes.
         case untilClose
         /// A 101's head went out: `.end` is the next event, then the bytes belong to the tunnel.
@@ -75,8 +69,8 @@ struct UpstreamResponseParser {
     private let maxHeadBytes: Int
     /// The most field lines a head, or a trailer section, may have.
     private let maxFieldCount: Int
-    /// Bytes read but not yet parsed, from its reader index on. Offsets below are relative to that reader index.
-    private var buffer = ByteBuffer()
+    /// Bytes read but not yet parsed. Offsets below are relative to their reader index.
+    private var buffer = HTTPInputBuffer()
     private var state = State.idle
     /// The requests sent whose responses have not started yet.
     private var expected = ExpectedResponses()
@@ -88,13 +82,8 @@ struct UpstreamResponseParser {
     private var inputEnded = false
     /// The head being read.
     private var headProgress = HeadProgress.none
-    /// The trailer section being read.
-    private var trailerProgress = TrailerProgress()
-    /// How far the chunk-size line being read was searched for its LF.
-    private var chunkLineSearchedTo = 0
-
-    /// The longest chunk-size line accepted, without its CRLF.
-    private static var maxChunkLineBytes: Int { 4096 }
+    /// The chunked body being read.
+    private var chunked: ChunkedBodyReader
     /// How many fields a head reserves room for.
     private static var typicalFieldCount: Int { 16 }
 
@@ -103,6 +92,11 @@ struct UpstreamResponseParser {
         precondition(maxFieldCount >= 0, "maxFieldCount must not be negative")
         self.maxHeadBytes = maxHeadBytes
         self.maxFieldCount = maxFieldCount
+        self.chunked = ChunkedBodyReader(
+            maxSectionBytes: maxHeadBytes,
+            maxFieldBytes: maxHeadBytes,
+            maxFieldCount: maxFieldCount
+        )
     }
 
     /// Called when a request was sent: the next response answers it. `isHEAD`: a HEAD request, whose response has
@@ -114,7 +108,7 @@ struct UpstreamResponseParser {
         switch self.state {
         case .upgradePending, .upgraded, .closed, .failed:
             return
-        case .idle, .head, .endPending, .fixedBody, .chunkSizeLine, .chunkData, .chunkDataEnd, .trailers, .untilClose:
+        case .idle, .head, .endPending, .fixedBody, .chunkedBody, .untilClose:
             self.expected.append(isHEAD: isHEAD)
         }
     }
@@ -125,21 +119,10 @@ struct UpstreamResponseParser {
         case .closed, .failed:
             return
         default:
-            break
+            if !self.inputEnded {
+                self.buffer.append(bytes)
+            }
         }
-        if self.inputEnded || bytes.readableBytes == 0 {
-            return
-        }
-        if self.buffer.readableBytes == 0 {
-            // Everything was consumed: take the new bytes as they are, no copy.
-            self.buffer = bytes
-            return
-        }
-        if self.buffer.readerIndex > 0 && self.buffer.readerIndex >= self.buffer.readableBytes {
-            // Mostly consumed: move the rest to the front rather than grow.
-            self.buffer.discardReadBytes()
-        }
-        self.buffer.writeImmutableBuffer(bytes)
     }
 
     /// The next event, or nil when more bytes are needed (or no response is expected).
@@ -172,7 +155,7 @@ struct UpstreamResponseParser {
         switch self.state {
         case .failed, .upgradePending, .upgraded, .closed, .untilClose:
             return false
-        case .idle, .head, .endPending, .fixedBody, .chunkSizeLine, .chunkData, .chunkDataEnd, .trailers:
+        case .idle, .head, .endPending, .fixedBody, .chunkedBody:
             return !self.inputEnded
         }
     }
@@ -180,17 +163,14 @@ struct UpstreamResponseParser {
     /// Bytes buffered but not yet parsed (after a 101 they belong to the tunnel; also lets the caller see a backend
     /// that sent bytes nobody asked for). Taking them empties the buffer.
     mutating func takeBufferedBytes() -> ByteBuffer? {
-        guard self.buffer.readableBytes > 0 else {
+        guard let taken = self.buffer.take() else {
             return nil
         }
-        let taken = self.buffer
-        self.buffer = ByteBuffer()
         // Whatever was scanned of them went with them.
         if case .head = self.state {
             self.headProgress = .started(fieldCapacity: Self.typicalFieldCount)
         }
-        self.trailerProgress = TrailerProgress()
-        self.chunkLineSearchedTo = 0
+        self.chunked.forgetScan()
         return taken
     }
 
@@ -249,48 +229,26 @@ extension UpstreamResponseParser {
                 return .end(trailers: nil)
 
             case .fixedBody(let remaining):
-                guard let slice = self.readBody(upTo: remaining) else {
+                guard let slice = self.buffer.readBody(upTo: remaining) else {
                     return try self.needMoreBody()
                 }
                 let left = remaining - slice.readableBytes
                 self.state = left == 0 ? .endPending : .fixedBody(remaining: left)
                 return .body(slice)
 
-            case .chunkSizeLine:
-                guard let size = try self.readChunkSizeLine() else {
+            case .chunkedBody:
+                switch try self.readChunked() {
+                case .body(let slice):
+                    return .body(slice)
+                case .end(let trailers):
+                    self.state = .idle
+                    return .end(trailers: trailers)
+                case .needMore:
                     return try self.needMoreBody()
                 }
-                if size == 0 {
-                    self.trailerProgress = TrailerProgress()
-                    self.state = .trailers
-                } else {
-                    self.state = .chunkData(remaining: size)
-                }
-
-            case .chunkData(let remaining):
-                guard let slice = self.readBody(upTo: remaining) else {
-                    return try self.needMoreBody()
-                }
-                let left = remaining - slice.readableBytes
-                self.state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
-                return .body(slice)
-
-            case .chunkDataEnd:
-                guard try self.readChunkDataEnd() else {
-                    return try self.needMoreBody()
-                }
-                self.chunkLineSearchedTo = 0
-                self.state = .chunkSizeLine
-
-            case .trailers:
-                guard let end = try self.readTrailers() else {
-                    return try self.needMoreBody()
-                }
-                self.state = .idle
-                return end
 
             case .untilClose:
-                guard let slice = self.readBody(upTo: Int.max) else {
+                guard let slice = self.buffer.readBody(upTo: Int.max) else {
                     if self.inputEnded {
                         self.state = .closed
                         return .end(trailers: nil)
@@ -311,31 +269,24 @@ extension UpstreamResponseParser {
         return nil
     }
 
+    /// Steps the chunked body on, its failures mapped to the response's.
+    private mutating func readChunked() throws(Failure) -> ChunkedBodyReader.Step {
+        do {
+            return try self.chunked.read(from: &self.buffer)
+        } catch {
+            switch error {
+            case .malformedChunk: throw .malformedChunk
+            case .sectionTooLarge: throw .headTooLarge
+            case .tooManyFields: throw .tooManyFields
+            }
+        }
+    }
+
     /// Makes `failure` the parser's last word: it is thrown again on every call, and the buffer is let go.
     private mutating func fail(_ failure: Failure) {
         self.state = .failed(failure)
-        self.buffer = ByteBuffer()
+        self.buffer.reset()
         self.headProgress = .none
-    }
-
-    /// Up to `limit` buffered bytes as a slice, or nil when nothing is buffered.
-    private mutating func readBody(upTo limit: Int) -> ByteBuffer? {
-        let readable = self.buffer.readableBytes
-        guard readable > 0 else {
-            return nil
-        }
-        // The slice always exists: its length is at most what is readable.
-        let slice = self.buffer.readSlice(length: min(readable, limit))!
-        self.releaseBufferIfDrained()
-        return slice
-    }
-
-    /// Lets go of the buffer's storage once everything in it was consumed, so that it can be freed (the events'
-    /// slices may still hold it) and the next read is taken without a copy.
-    private mutating func releaseBufferIfDrained() {
-        if self.buffer.readableBytes == 0 {
-            self.buffer = ByteBuffer()
-        }
     }
 
     /// The framing of the body that follows `head`.
@@ -347,7 +298,7 @@ extension UpstreamResponseParser {
             return .endPending
         }
         if head.isChunked {
-            return .chunkSizeLine
+            return .chunkedBody
         }
         if head.hasTransferEncoding {
             // A response whose final coding is not chunked is delimited by the close (RFC 9112 §6.3).
@@ -394,14 +345,6 @@ extension UpstreamResponseParser {
         }
     }
 
-    /// A trailer section being read: where the scan stands, and how many field lines it had.
-    private struct TrailerProgress {
-        /// How far the line being read was scanned.
-        var line = HTTPSyntax.LineProgress(at: 0)
-        /// The field lines read so far.
-        var fieldCount = 0
-    }
-
     /// What scanning the buffered bytes of a section found.
     private enum SectionScan {
         /// The section is not complete yet.
@@ -415,7 +358,7 @@ extension UpstreamResponseParser {
         while true {
             let readable = self.buffer.readableBytes
             let window = min(readable, self.maxHeadBytes)
-            let bytes = self.buffer
+            let bytes = self.buffer.bytes
             let maxFieldCount = self.maxFieldCount
             let scan = try bytes.withUnsafeReadableBytes { (pointer) throws(Failure) -> SectionScan in
                 try Self.scanHead(pointer, window: window, maxFieldCount: maxFieldCount, into: &self.headProgress)
@@ -423,10 +366,8 @@ extension UpstreamResponseParser {
             guard case .complete(let length) = scan else {
                 return try self.needMoreHead(readable: readable)
             }
-            // The slice always exists: the head was found within the readable bytes.
-            self.headProgress.head.bytes = self.buffer.readSlice(length: length)!
+            self.headProgress.head.bytes = self.buffer.readSlice(length: length)
             let head = self.headProgress.head
-            self.releaseBufferIfDrained()
             if head.contentLength != nil && head.hasTransferEncoding {
                 throw .ambiguousLength
             }
@@ -438,6 +379,9 @@ extension UpstreamResponseParser {
             }
             self.headProgress = .none
             self.state = self.bodyState(after: head)
+            if head.isChunked {
+                self.chunked.start()
+            }
             return head
         }
     }
@@ -490,118 +434,6 @@ extension UpstreamResponseParser {
                 }
                 try Self.record(field, in: bytes, into: &progress.head)
                 progress.head.fields.append(field)
-                progress.line = HTTPSyntax.LineProgress(at: next)
-            }
-        }
-    }
-}
-
-// MARK: - Chunked bodies
-
-extension UpstreamResponseParser {
-    /// Reads a chunk-size line and returns the size; nil when more bytes are needed.
-    private mutating func readChunkSizeLine() throws(Failure) -> Int? {
-        let readable = self.buffer.readableBytes
-        // The LF of the longest line allowed is at offset maxChunkLineBytes + 1.
-        let window = min(readable, Self.maxChunkLineBytes + 2)
-        let from = self.chunkLineSearchedTo
-        let lineFeed = self.buffer.withUnsafeReadableBytes { bytes in
-            HTTPSyntax.indexOfLineFeed(bytes, from: from, end: window)
-        }
-        guard let lineFeed else {
-            if readable >= Self.maxChunkLineBytes + 2 {
-                throw .malformedChunk
-            }
-            self.chunkLineSearchedTo = window
-            return nil
-        }
-        let size = try self.buffer.withUnsafeReadableBytes { (bytes) throws(Failure) -> Int in
-            guard let size = HTTPSyntax.chunkSize(bytes, lineFeedAt: lineFeed) else {
-                throw .malformedChunk
-            }
-            return size
-        }
-        self.buffer.moveReaderIndex(forwardBy: lineFeed + 1)
-        self.releaseBufferIfDrained()
-        self.chunkLineSearchedTo = 0
-        return size
-    }
-
-    /// Reads the CRLF after a chunk's data; false when more bytes are needed.
-    private mutating func readChunkDataEnd() throws(Failure) -> Bool {
-        let readable = self.buffer.readableBytes
-        guard readable > 0 else {
-            return false
-        }
-        let (first, second) = self.buffer.withUnsafeReadableBytes { bytes -> (UInt8, UInt8?) in
-            (bytes[0], readable > 1 ? bytes[1] : nil)
-        }
-        guard first == HTTPSyntax.cr else {
-            throw .malformedChunk
-        }
-        guard let second else {
-            return false
-        }
-        guard second == HTTPSyntax.lf else {
-            throw .malformedChunk
-        }
-        self.buffer.moveReaderIndex(forwardBy: 2)
-        self.releaseBufferIfDrained()
-        return true
-    }
-
-    /// Reads the trailer section after the last chunk and returns the response's `.end`; nil when more bytes are
-    /// needed.
-    private mutating func readTrailers() throws(Failure) -> Event? {
-        let readable = self.buffer.readableBytes
-        let window = min(readable, self.maxHeadBytes)
-        let bytes = self.buffer
-        let maxFieldCount = self.maxFieldCount
-        let scan = try bytes.withUnsafeReadableBytes { (pointer) throws(Failure) -> SectionScan in
-            try Self.scanTrailers(pointer, window: window, maxFieldCount: maxFieldCount, into: &self.trailerProgress)
-        }
-        guard case .complete(let length) = scan else {
-            return try self.needMoreTrailers(readable: readable)
-        }
-        // The slice always exists: the section was found within the readable bytes.
-        let trailers = length > 2 ? self.buffer.readSlice(length: length - 2)! : nil
-        self.buffer.moveReaderIndex(forwardBy: 2)
-        self.releaseBufferIfDrained()
-        self.trailerProgress = TrailerProgress()
-        return .end(trailers: trailers)
-    }
-
-    /// What to answer when a trailer section is incomplete: nil, or `.headTooLarge` once it cannot fit any more.
-    private func needMoreTrailers(readable: Int) throws(Failure) -> Event? {
-        if readable >= self.maxHeadBytes {
-            throw .headTooLarge
-        }
-        return nil
-    }
-
-    /// Scans trailer lines from where the last scan stopped.
-    private static func scanTrailers(
-        _ bytes: UnsafeRawBufferPointer,
-        window: Int,
-        maxFieldCount: Int,
-        into progress: inout TrailerProgress
-    ) throws(Failure) -> SectionScan {
-        while true {
-            switch HTTPSyntax.fieldLine(bytes, end: window, maxNameValueBytes: window, &progress.line) {
-            case .incomplete:
-                return .needMore
-            case .malformed:
-                throw .malformedChunk
-            case .tooLarge:
-                // Not reached: a field cannot be longer than the window it is in.
-                throw .headTooLarge
-            case .blank(let next):
-                return .complete(length: next)
-            case .field(_, let next):
-                guard progress.fieldCount < maxFieldCount else {
-                    throw .tooManyFields
-                }
-                progress.fieldCount += 1
                 progress.line = HTTPSyntax.LineProgress(at: next)
             }
         }
