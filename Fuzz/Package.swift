@@ -1,8 +1,9 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// libFuzzer targets for the session parsers (Cookie, Set-Cookie, HTTP dates), over the StickyCore library of the
-// package one folder up. Build and run them with `make fuzz` (scripts/fuzz.sh), which passes the sanitizer flags:
+// libFuzzer targets for the session parsers (Cookie, Set-Cookie, HTTP dates) and the HTTP/1 framing of requests and
+// responses, over the StickyCore library of the package one folder up. Build and run them with `make fuzz`
+// (scripts/fuzz.sh), which passes the sanitizer flags:
 //   swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 // Without `-sanitize=fuzzer` the executables do not link: libFuzzer's driver (CFuzzerDriver) is missing.
 let package = Package(
@@ -27,6 +28,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzHTTPDate",
+            dependencies: ["FuzzSupport", .product(name: "StickyCore", package: "sticky-proxy")]
+        ),
+        .executableTarget(
+            name: "FuzzRequestParser",
+            dependencies: ["FuzzSupport", .product(name: "StickyCore", package: "sticky-proxy")]
+        ),
+        .executableTarget(
+            name: "FuzzResponseParser",
             dependencies: ["FuzzSupport", .product(name: "StickyCore", package: "sticky-proxy")]
         ),
     ]

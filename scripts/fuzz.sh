@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Fuzzes the session parsers with libFuzzer (`make fuzz`): builds the Fuzz/ package in release mode with
-# -sanitize=fuzzer,address, then runs each fuzzer for a bounded time, seeded from Fuzz/corpus/NAME.
+# Fuzzes the session parsers and the HTTP/1 framing with libFuzzer (`make fuzz`): builds the Fuzz/ package in release
+# mode with -sanitize=fuzzer,address, then runs each fuzzer for a bounded time, seeded from Fuzz/corpus/NAME.
 #
 # Settings (environment):
 #   FUZZ_SECONDS   seconds per fuzzer (default 60)
-#   FUZZ_TARGETS   which fuzzers, space-separated (default: "cookie set-cookie http-date")
+#   FUZZ_TARGETS   which fuzzers, space-separated (default: "cookie set-cookie http-date request-parser
+#                  response-parser")
 #   FUZZ_ARGS      extra libFuzzer flags, e.g. "-use_value_profile=1"
 #
 # Inputs that add coverage go to Fuzz/work/corpus/NAME (git-ignored; kept between runs and read again), crashes and
@@ -17,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log() { printf 'fuzz.sh: %s\n' "$*" >&2; }
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
-FUZZ_TARGETS="${FUZZ_TARGETS:-cookie set-cookie http-date}"
+FUZZ_TARGETS="${FUZZ_TARGETS:-cookie set-cookie http-date request-parser response-parser}"
 read -r -a EXTRA_ARGS <<<"${FUZZ_ARGS:-}"
 
 # 1. What is needed. libFuzzer and AddressSanitizer come with the swift.org toolchain on Linux (Xcode's toolchain
@@ -44,13 +45,17 @@ binary_of() {
         cookie) echo FuzzCookie ;;
         set-cookie) echo FuzzSetCookie ;;
         http-date) echo FuzzHTTPDate ;;
+        request-parser) echo FuzzRequestParser ;;
+        response-parser) echo FuzzResponseParser ;;
         *) return 1 ;;
     esac
 }
-# Longest input: a few headers' worth of cookies (IDs up to and past the 4 KiB limit); a date is short.
+# Longest input: a few headers' worth of cookies (IDs up to and past the 4 KiB limit); a date is short; a few
+# pipelined messages past the parsers' fuzzing limits (1 KiB of fields), each fed three ways.
 max_len_of() {
     case "$1" in
         http-date) echo 128 ;;
+        request-parser | response-parser) echo 4096 ;;
         *) echo 8192 ;;
     esac
 }
