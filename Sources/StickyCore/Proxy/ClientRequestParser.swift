@@ -96,11 +96,9 @@ struct ClientRequestParser {
     }
 
     private let limits: Limits
-    /// Bytes read but not yet parsed. Offsets below are relative to their reader index.
+    /// Bytes read but not yet parsed (offsets below are relative to their reader index), and whether the input ended.
     private var buffer = HTTPInputBuffer()
     private var state = State.head
-    /// Whether the client closed its side.
-    private var inputEnded = false
     /// The head being read.
     private var headProgress = HeadProgress.none
     /// How many empty lines were skipped before the head being read.
@@ -149,14 +147,7 @@ struct ClientRequestParser {
 
     /// Adds bytes read from the client. Bytes after the input ended or after a failure are dropped.
     mutating func append(_ bytes: ByteBuffer) {
-        switch self.state {
-        case .closed, .failed:
-            return
-        default:
-            if !self.inputEnded {
-                self.buffer.append(bytes)
-            }
-        }
+        self.buffer.append(bytes)
     }
 
     /// The next event, or nil when more bytes are needed.
@@ -180,7 +171,7 @@ struct ClientRequestParser {
     /// Meant to be called once ``next()`` returned nil; if events were still pending it returns the next of them,
     /// and should be called again until it returns nil. Later calls of ``next()`` know the input ended too.
     mutating func endOfInput() throws(Failure) -> Event? {
-        self.inputEnded = true
+        self.buffer.endInput()
         return try self.next()
     }
 
@@ -247,7 +238,7 @@ extension ClientRequestParser {
                 if let head = try self.readHead() {
                     return .head(head)
                 }
-                if self.inputEnded {
+                if self.buffer.inputEnded {
                     if self.isReadingHead {
                         throw .truncated
                     }
@@ -288,7 +279,7 @@ extension ClientRequestParser {
 
     /// What to answer when a body needs more bytes: nil, or `.truncated` once the input ended.
     private func needMoreBody() throws(Failure) -> Event? {
-        if self.inputEnded {
+        if self.buffer.inputEnded {
             throw .truncated
         }
         return nil
@@ -310,7 +301,7 @@ extension ClientRequestParser {
     /// Makes `failure` the parser's last word: it is thrown again on every call, and the buffer is let go.
     private mutating func fail(_ failure: Failure) {
         self.state = .failed(failure)
-        self.buffer.reset()
+        self.buffer.close()
         self.headProgress = .none
     }
 

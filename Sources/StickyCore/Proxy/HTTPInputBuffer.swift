@@ -4,7 +4,8 @@ import NIOCore
 /// relative to that reader index).
 ///
 /// It takes a read without a copy when everything before was consumed, and lets go of its storage as soon as
-/// everything in it was consumed, so that the storage can be freed (the events' slices may still hold it).
+/// everything in it was consumed, so that the storage can be freed (the events' slices may still hold it). Once the
+/// input ended, or the parser gave up on it, it takes no more bytes.
 struct HTTPInputBuffer {
     /// What the first bytes of the buffer are, as the start of a CRLF.
     enum LeadingCRLF {
@@ -21,13 +22,15 @@ struct HTTPInputBuffer {
     }
 
     private(set) var bytes = ByteBuffer()
+    /// Whether the input ended (or the parser gave up on it): bytes appended after that are dropped.
+    private(set) var inputEnded = false
 
     /// How many bytes are buffered.
     var readableBytes: Int { self.bytes.readableBytes }
 
-    /// Adds bytes that were read.
+    /// Adds bytes that were read, unless the input ended.
     mutating func append(_ bytes: ByteBuffer) {
-        if bytes.readableBytes == 0 {
+        if self.inputEnded || bytes.readableBytes == 0 {
             return
         }
         if self.bytes.readableBytes == 0 {
@@ -90,9 +93,15 @@ struct HTTPInputBuffer {
         return self.bytes
     }
 
-    /// Lets go of everything buffered.
-    mutating func reset() {
+    /// The other side closed: what is buffered stays, nothing more is taken.
+    mutating func endInput() {
+        self.inputEnded = true
+    }
+
+    /// Lets go of everything buffered and takes nothing more.
+    mutating func close() {
         self.bytes = ByteBuffer()
+        self.inputEnded = true
     }
 
     private mutating func releaseIfDrained() {

@@ -69,7 +69,7 @@ struct UpstreamResponseParser {
     private let maxHeadBytes: Int
     /// The most field lines a head, or a trailer section, may have.
     private let maxFieldCount: Int
-    /// Bytes read but not yet parsed. Offsets below are relative to their reader index.
+    /// Bytes read but not yet parsed (offsets below are relative to their reader index), and whether the input ended.
     private var buffer = HTTPInputBuffer()
     private var state = State.idle
     /// The requests sent whose responses have not started yet.
@@ -78,8 +78,6 @@ struct UpstreamResponseParser {
     private var answersHEAD = false
     /// Whether interim responses were skipped for the request being answered (so its response has begun).
     private var sawInterim = false
-    /// Whether the backend closed its side.
-    private var inputEnded = false
     /// The head being read.
     private var headProgress = HeadProgress.none
     /// The chunked body being read.
@@ -115,14 +113,7 @@ struct UpstreamResponseParser {
 
     /// Adds bytes read from the backend. Bytes after the input ended or after a failure are dropped.
     mutating func append(_ bytes: ByteBuffer) {
-        switch self.state {
-        case .closed, .failed:
-            return
-        default:
-            if !self.inputEnded {
-                self.buffer.append(bytes)
-            }
-        }
+        self.buffer.append(bytes)
     }
 
     /// The next event, or nil when more bytes are needed (or no response is expected).
@@ -144,7 +135,7 @@ struct UpstreamResponseParser {
     /// Meant to be called once ``next()`` returned nil; if events were still pending it returns the next of them,
     /// and should be called again until it returns nil.
     mutating func endOfInput() throws(Failure) -> Event? {
-        self.inputEnded = true
+        self.buffer.endInput()
         return try self.next()
     }
 
@@ -156,7 +147,7 @@ struct UpstreamResponseParser {
         case .failed, .upgradePending, .upgraded, .closed, .untilClose:
             return false
         case .idle, .head, .endPending, .fixedBody, .chunkedBody:
-            return !self.inputEnded
+            return !self.buffer.inputEnded
         }
     }
 
@@ -195,7 +186,7 @@ extension UpstreamResponseParser {
 
             case .idle:
                 guard let isHEAD = self.expected.removeFirst() else {
-                    if self.inputEnded {
+                    if self.buffer.inputEnded {
                         if self.buffer.readableBytes > 0 {
                             throw .unexpectedBytes
                         }
@@ -212,7 +203,7 @@ extension UpstreamResponseParser {
                 if let head = try self.readHead() {
                     return .head(head)
                 }
-                if self.inputEnded {
+                if self.buffer.inputEnded {
                     guard self.buffer.readableBytes == 0 && !self.sawInterim else {
                         throw .truncated
                     }
@@ -249,7 +240,7 @@ extension UpstreamResponseParser {
 
             case .untilClose:
                 guard let slice = self.buffer.readBody(upTo: Int.max) else {
-                    if self.inputEnded {
+                    if self.buffer.inputEnded {
                         self.state = .closed
                         return .end(trailers: nil)
                     }
@@ -263,7 +254,7 @@ extension UpstreamResponseParser {
     /// What to answer when a body framed by length or chunks needs more bytes: nil, or `.truncated` once the input
     /// ended.
     private func needMoreBody() throws(Failure) -> Event? {
-        if self.inputEnded {
+        if self.buffer.inputEnded {
             throw .truncated
         }
         return nil
@@ -285,7 +276,7 @@ extension UpstreamResponseParser {
     /// Makes `failure` the parser's last word: it is thrown again on every call, and the buffer is let go.
     private mutating func fail(_ failure: Failure) {
         self.state = .failed(failure)
-        self.buffer.reset()
+        self.buffer.close()
         self.headProgress = .none
     }
 
