@@ -22,6 +22,7 @@ bench:
 	bash scripts/bench/run.sh
 
 # libFuzzer on the Cookie, Set-Cookie and HTTP-date parsers and the HTTP/1 request and response parsers (the
-# Fuzz/ package), FUZZ_SECONDS (default 60) each; exits non-zero on a finding (saved under Fuzz/work/artifacts/). Not part of `make test`. See scripts/fuzz.sh.
+# Fuzz/ package), FUZZ_SECONDS (default 60) each; exits non-zero on a finding (saved under Fuzz/work/artifacts/).
+# Not part of `make test`. See scripts/fuzz.sh.
 fuzz:
 	bash scripts/fuzz.sh
