@@ -1053,19 +1053,6 @@ extension ClientRequestParserTests {
         }
     }
 
-    /// A deterministic random number generator (SplitMix64), so that a failing split can be found again.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = self.state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            return mixed ^ (mixed >> 31)
-        }
-    }
-
     /// The limits a test parser has unless a test says otherwise.
     struct Limits {
         var maxTargetBytes = 256
@@ -1129,7 +1116,7 @@ extension ClientRequestParserTests {
         let whole = Self.feed(input, cuts: [], close: close, limits: limits)
         let byteByByte = Self.feed(input, cuts: Array(0..<input.count), close: close, limits: limits)
         #expect(byteByByte == whole, "fed one byte at a time", sourceLocation: sourceLocation)
-        var random = SplitMix64(state: UInt64(input.count))
+        var random = SplitMix64(seed: UInt64(input.count))
         for round in 0..<20 where input.count > 1 {
             let cuts = (0...(round % 4)).map { _ in Int.random(in: 1..<input.count, using: &random) }.sorted()
             let split = Self.feed(input, cuts: cuts, close: close, limits: limits)

@@ -810,19 +810,6 @@ extension UpstreamResponseParserTests {
         }
     }
 
-    /// A deterministic random number generator (SplitMix64), so that a failing split can be found again.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = self.state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            return mixed ^ (mixed >> 31)
-        }
-    }
-
     /// Feeds `input` cut at `cuts`, draining events after each append; then, with `close`, ends the input.
     static func feed(
         _ input: [UInt8],
@@ -883,7 +870,7 @@ extension UpstreamResponseParserTests {
         let whole = feed(cuts: [])
         let byteByByte = feed(cuts: Array(0..<input.count))
         #expect(byteByByte == whole, "fed one byte at a time", sourceLocation: sourceLocation)
-        var random = SplitMix64(state: UInt64(input.count))
+        var random = SplitMix64(seed: UInt64(input.count))
         for _ in 0..<20 where input.count > 1 {
             let cuts = [
                 Int.random(in: 1..<input.count, using: &random), Int.random(in: 1..<input.count, using: &random),
