@@ -291,6 +291,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 upstream.write(buffer)
                 return
             }
+            guard buffer.readableBytes > 0 else { return }  // an empty chunk would end the body
             upstream.write(HTTPHeadWriter.chunkHeader(size: buffer.readableBytes, allocator: upstream.allocator))
             upstream.write(buffer)
             upstream.write(HTTPHeadWriter.chunkTrailer(allocator: upstream.allocator))
