@@ -84,7 +84,7 @@ extension ClientConnectionHandler: UpstreamConnectionDelegate {
     private func learn(from head: UpstreamResponseHead, for exchange: ProxyExchange) -> [StoreWrite] {
         guard let backend = exchange.backend, head.hasSetCookie else { return [] }
         return self.runtime.learner.writes(
-            setCookieHeaders: head.values(of: "set-cookie"),
+            setCookieHeaders: head.values(of: .setCookie),
             requestSession: exchange.session,
             routedBackend: exchange.routedBackend,
             backend: backend.name,

@@ -61,7 +61,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         let session = head.cookieBytes == 0 && !extractor.readsTarget
             ? nil
             : extractor.session(
-                cookieHeaders: head.values(of: "cookie"),
+                cookieHeaders: head.values(of: .cookie),
                 target: extractor.readsTarget ? head.target : ""
             )
         let key = session.map { self.runtime.keys.key(for: $0) }

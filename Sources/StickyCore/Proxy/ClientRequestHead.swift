@@ -92,6 +92,11 @@ struct ClientRequestHead {
         HTTPFieldOffsets.values(of: name, in: self.fields, of: self.bytes)
     }
 
+    /// The values of every field of `kind` (`.cookie`, `.setCookie`), in order, decoded as UTF-8 Strings.
+    func values(of kind: HTTPFieldKind) -> [String] {
+        HTTPFieldOffsets.values(of: kind, in: self.fields, of: self.bytes)
+    }
+
     /// Calls body with each field's name bytes and value bytes, in order (for rewriting the head without Strings).
     ///
     /// The pointers are valid only during the call.

@@ -44,31 +44,31 @@ enum ClientResponseHead {
             return
         }
         HTTPHeadWriter.writeStatusLine(version: requestVersion, code: head.status, into: &buffer)
-        var upgrade: Range<Int>?
+        var switched = false
         head.bytes.withUnsafeReadableBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[Int(head.reasonStart)..<Int(head.reasonEnd)]))
             buffer.writeStaticString("\r\n")
-            if isUpgrade {
-                upgrade = Self.range(of: "upgrade", in: head, bytes: bytes)
-            }
             let named = HeaderRewriter.namesListedInConnection(head.fields, in: bytes)
             for field in head.fields {
                 let name = HeaderRewriter.name(of: field, in: bytes)
                 if HeaderRewriter.isHopByHop(name, named: named, in: bytes) { continue }
                 HeaderRewriter.writeLine(name, HeaderRewriter.value(of: field, in: bytes), into: &buffer)
             }
-        }
-        if isUpgrade, let upgrade {
-            buffer.writeStaticString("connection: upgrade\r\nupgrade: ")
-            if var token = head.bytes.getSlice(at: head.bytes.readerIndex + upgrade.lowerBound, length: upgrade.count) {
-                buffer.writeBuffer(&token)
+            let upgrade = head.fields.first { HeaderRewriter.kind(of: HeaderRewriter.name(of: $0, in: bytes)) == .upgrade }
+            if isUpgrade, let upgrade {
+                buffer.writeStaticString("connection: upgrade\r\nupgrade: ")
+                buffer.writeBytes(UnsafeRawBufferPointer(HeaderRewriter.value(of: upgrade, in: bytes)))
+                buffer.writeStaticString("\r\n")
+                switched = true
             }
-            buffer.writeStaticString("\r\n")
-        } else if !keepAlive {
-            buffer.writeStaticString("connection: close\r\n")
-        } else if requestVersion == .http1_0 {
-            buffer.writeStaticString("connection: keep-alive\r\n")
+        }
+        if !switched {
+            if !keepAlive {
+                buffer.writeStaticString("connection: close\r\n")
+            } else if requestVersion == .http1_0 {
+                buffer.writeStaticString("connection: keep-alive\r\n")
+            }
         }
         if chunked {
             buffer.writeStaticString("transfer-encoding: chunked\r\n")
@@ -111,19 +111,5 @@ enum ClientResponseHead {
                 return writer.offset
             }
         }
-    }
-
-    /// The value offsets of the first field called `name`.
-    private static func range(
-        of name: StaticString,
-        in head: UpstreamResponseHead,
-        bytes: UnsafeBufferPointer<UInt8>
-    ) -> Range<Int>? {
-        for field in head.fields
-        where HeaderName.matches(UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)]), name)
-        {
-            return Int(field.valueStart)..<Int(field.valueEnd)
-        }
-        return nil
     }
 }

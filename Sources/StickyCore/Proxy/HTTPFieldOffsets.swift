@@ -24,10 +24,28 @@ extension HTTPFieldOffsets {
     /// The values of every field in `fields` named `name` (ASCII case-insensitive), in order, decoded as UTF-8
     /// Strings. `bytes` is the head the offsets are relative to.
     static func values(of name: String, in fields: [HTTPFieldOffsets], of bytes: ByteBuffer) -> [String] {
+        var name = name
+        return name.withUTF8 { name in
+            Self.values(in: fields, of: bytes) { HeaderName.equal($0, name) }
+        }
+    }
+
+    /// The values of every field in `fields` of `kind`, in order, decoded as UTF-8 Strings: what the proxy reads
+    /// (`Cookie`, `Set-Cookie`), told apart the way the parser told them apart, by length first.
+    static func values(of kind: HTTPFieldKind, in fields: [HTTPFieldOffsets], of bytes: ByteBuffer) -> [String] {
+        Self.values(in: fields, of: bytes) { HTTPFieldKind(UnsafeRawBufferPointer($0), 0, $0.count) == kind }
+    }
+
+    private static func values(
+        in fields: [HTTPFieldOffsets],
+        of bytes: ByteBuffer,
+        where isWanted: (UnsafeBufferPointer<UInt8>) -> Bool
+    ) -> [String] {
         var values: [String] = []
-        bytes.withUnsafeReadableBytes { bytes in
+        bytes.withUnsafeReadableBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
             for field in fields
-            where Self.name(bytes[Int(field.nameStart)..<Int(field.nameEnd)], equalsIgnoringCase: name) {
+            where isWanted(UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])) {
                 values.append(String(decoding: bytes[Int(field.valueStart)..<Int(field.valueEnd)], as: UTF8.self))
             }
         }
@@ -49,22 +67,5 @@ extension HTTPFieldOffsets {
                 )
             }
         }
-    }
-
-    /// Whether `bytes` spell `name`, ASCII letters compared without case.
-    private static func name(_ bytes: Slice<UnsafeRawBufferPointer>, equalsIgnoringCase name: String) -> Bool {
-        var index = bytes.startIndex
-        for wanted in name.utf8 {
-            guard index < bytes.endIndex, Self.lowercased(bytes[index]) == Self.lowercased(wanted) else {
-                return false
-            }
-            index += 1
-        }
-        return index == bytes.endIndex
-    }
-
-    /// `byte` with an ASCII upper-case letter made lower-case.
-    private static func lowercased(_ byte: UInt8) -> UInt8 {
-        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) ? byte | 0x20 : byte
     }
 }

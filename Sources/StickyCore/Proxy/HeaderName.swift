@@ -1,17 +1,7 @@
 /// Header names compared as HTTP compares them (RFC 9110 §5.1): ASCII, case-insensitively, byte by byte, with no
-/// lowercased copies. Shared by ``HeaderRewriter`` and ``HTTPLimits``, which look at every header of every request.
+/// lowercased copies. For names known only at run time (those a `Connection` header lists, a name a caller asks
+/// for); the parsers tell the names they know apart with ``HTTPFieldKind``.
 enum HeaderName {
-    /// Whether `name` is `lowercase` (an ASCII name written in lowercase), in any case.
-    static func matches(_ name: String, _ lowercase: StaticString) -> Bool {
-        var name = name
-        return name.withUTF8 { Self.matches($0, lowercase) }
-    }
-
-    /// Whether the bytes of `name` are `lowercase` (an ASCII name written in lowercase), in any case.
-    static func matches(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
-        lowercase.withUTF8Buffer { Self.equal(name, $0) }
-    }
-
     /// Whether two names are equal, ignoring ASCII case.
     static func equal(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
         guard lhs.count == rhs.count else { return false }

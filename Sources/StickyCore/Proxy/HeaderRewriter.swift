@@ -19,30 +19,6 @@ enum HeaderRewriter {
 }
 
 extension HeaderRewriter {
-    /// Calls `body` with each non-empty element of the comma-separated list in `bytes`, without surrounding spaces
-    /// or tabs.
-    static func forEachListElement(of bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        var start = 0
-        while start <= bytes.count {
-            var end = start
-            while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
-            var first = start
-            var last = end
-            while first < last, bytes[first] == UInt8(ascii: " ") || bytes[first] == UInt8(ascii: "\t") {
-                first += 1
-            }
-            while last > first, bytes[last - 1] == UInt8(ascii: " ") || bytes[last - 1] == UInt8(ascii: "\t") {
-                last -= 1
-            }
-            if first < last {
-                body(UnsafeBufferPointer(rebasing: bytes[first..<last]))
-            }
-            start = end + 1
-        }
-    }
-}
-
-extension HeaderRewriter {
     typealias Field = UpstreamResponseHead.Field
 
     /// The name of `field` in `bytes`.
@@ -67,12 +43,14 @@ extension HeaderRewriter {
     /// The offsets of the header names that the `Connection` headers list (other than `close` and the hop-by-hop
     /// ones, which go anyway): those headers are hop-by-hop too.
     static func namesListedInConnection(_ fields: [Field], in bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        let raw = UnsafeRawBufferPointer(bytes)
         var named: [Range<Int>] = []
         for field in fields where Self.kind(of: Self.name(of: field, in: bytes)) == .connection {
-            Self.forEachListElement(of: Self.value(of: field, in: bytes)) { token in
-                guard !Self.isHopByHop(token), !HeaderName.matches(token, "close") else { return }
-                let start = token.baseAddress! - bytes.baseAddress!
-                named.append(start..<(start + token.count))
+            var tokens = HTTPSyntax.ListElements(raw, field)
+            while let (start, end) = tokens.next() {
+                guard !HTTPFieldKind(raw, start, end).isHopByHop, !HTTPSyntax.equalsLowercased(raw, start, end, "close")
+                else { continue }
+                named.append(start..<end)
             }
         }
         return named

@@ -58,9 +58,14 @@ struct UpstreamResponseHead {
     }
 
     /// The values of every field named `name` (ASCII case-insensitive), in order, decoded as UTF-8 Strings
-    /// (used only for Set-Cookie and tests).
+    /// (tests and fuzzing).
     func values(of name: String) -> [String] {
         HTTPFieldOffsets.values(of: name, in: self.fields, of: self.bytes)
+    }
+
+    /// The values of every field of `kind` (`.cookie`, `.setCookie`), in order, decoded as UTF-8 Strings.
+    func values(of kind: HTTPFieldKind) -> [String] {
+        HTTPFieldOffsets.values(of: kind, in: self.fields, of: self.bytes)
     }
 
     /// Calls body with each field's name bytes and value bytes, in order (for rewriting the head without Strings).
