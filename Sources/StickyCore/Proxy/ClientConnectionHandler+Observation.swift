@@ -25,11 +25,8 @@ extension ClientConnectionHandler {
         case .asIs:
             self.sequencer.writeResponseBody(bytes)
         case .chunked:
-            guard bytes.readableBytes > 0 else { return }  // an empty chunk would end the body
             let allocator = self.context?.channel.allocator ?? ByteBufferAllocator()
-            self.sequencer.writeResponseBody(HTTPHeadWriter.chunkHeader(size: bytes.readableBytes, allocator: allocator))
-            self.sequencer.writeResponseBody(bytes)
-            self.sequencer.writeResponseBody(HTTPHeadWriter.chunkTrailer(allocator: allocator))
+            HTTPHeadWriter.writeChunk(bytes, allocator: allocator) { self.sequencer.writeResponseBody($0) }
         }
     }
 

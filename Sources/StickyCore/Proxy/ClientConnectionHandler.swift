@@ -291,10 +291,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 upstream.write(buffer)
                 return
             }
-            guard buffer.readableBytes > 0 else { return }  // an empty chunk would end the body
-            upstream.write(HTTPHeadWriter.chunkHeader(size: buffer.readableBytes, allocator: upstream.allocator))
-            upstream.write(buffer)
-            upstream.write(HTTPHeadWriter.chunkTrailer(allocator: upstream.allocator))
+            HTTPHeadWriter.writeChunk(buffer, allocator: upstream.allocator) { upstream.write($0) }
         case .end(let trailers):
             guard exchange.upstreamChunked else { return }
             upstream.write(HTTPHeadWriter.lastChunk(trailers: trailers, allocator: upstream.allocator))

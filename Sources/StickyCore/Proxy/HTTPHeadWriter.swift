@@ -46,6 +46,15 @@ enum HTTPHeadWriter {
 
     // MARK: chunk framing
 
+    /// Hands `write` the pieces of `data` as one chunk: its size line, the data, CRLF. Empty data makes none: an
+    /// empty chunk would end the body.
+    static func writeChunk(_ data: ByteBuffer, allocator: ByteBufferAllocator, _ write: (ByteBuffer) -> Void) {
+        guard data.readableBytes > 0 else { return }
+        write(Self.chunkHeader(size: data.readableBytes, allocator: allocator))
+        write(data)
+        write(Self.chunkTrailer(allocator: allocator))
+    }
+
     /// The line before a chunk of `size` bytes: its size in hex, CRLF.
     static func chunkHeader(size: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 18)
