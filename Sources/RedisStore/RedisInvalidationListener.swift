@@ -5,7 +5,8 @@ import StickyCore
 
 /// One event loop's connection that Redis sends invalidation messages to (RESP2 `CLIENT TRACKING … REDIRECT`):
 /// subscribed to `__redis__:invalidate`, checked with a `PING` every ``RedisStore/Configuration`` ping interval,
-/// made again with backoff when it drops or a `PING` goes unanswered (``RedisStore/Configuration/trackingAnswerTimeout``).
+/// made again with backoff when it drops or a `PING` goes unanswered
+/// (``RedisStore/Configuration/trackingAnswerTimeout``).
 ///
 /// Used on its loop only. It tells its owner, on that loop: subscribed (with its client ID), each invalidation,
 /// and lost (once per subscription: invalidations sent to it from then on may have gone missing).

@@ -3,7 +3,8 @@ import Testing
 
 /// The near-cache (`STICKY_NEAR_CACHE_SIZE`, `STICKY_NEAR_CACHE_TTL_MS`, `STICKY_NEAR_CACHE_TRACKED_TTL_MS`) with two
 /// replicas sharing the Redis server of the test run: what one replica writes reaches the other as soon as Redis
-/// reports it, and a replica reads its own writes at once. No timing is asserted: convergence is polled for with a generous deadline, and the time it took is printed.
+/// reports it, and a replica reads its own writes at once. No timing is asserted: convergence is polled for with a
+/// generous deadline, and the time it took is printed.
 @Suite("near-cache")
 struct NearCacheTests {
     /// How long B trusts its near-cache, and what that shows.
@@ -28,7 +29,8 @@ struct NearCacheTests {
     )
     func remapThroughAReachesB(_ trust: Trust) throws {
         let redis = try StoreEnvironment.redis()
-        let cluster = try ReplicatedCluster(label: trust.environment.isEmpty ? "near-cache-remap" : "near-cache-remap-long")
+        let label = trust.environment.isEmpty ? "near-cache-remap" : "near-cache-remap-long"
+        let cluster = try ReplicatedCluster(label: label)
         defer { cluster.stop() }
         // A checks the backends' health actively and so sees one go down; B has passive checks only, so it keeps
         // routing to that backend (which still answers) for as long as it trusts its near-cache.

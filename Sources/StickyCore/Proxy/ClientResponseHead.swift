@@ -40,7 +40,13 @@ enum ClientResponseHead {
     ) {
         let isUpgrade = head.status == 101
         if !head.hasHopByHop, !isUpgrade {
-            Self.writeCopied(head, requestVersion: requestVersion, keepAlive: keepAlive, chunked: chunked, into: &buffer)
+            Self.writeCopied(
+                head,
+                requestVersion: requestVersion,
+                keepAlive: keepAlive,
+                chunked: chunked,
+                into: &buffer
+            )
             return
         }
         HTTPHeadWriter.writeStatusLine(version: requestVersion, code: head.status, into: &buffer)
@@ -55,7 +61,9 @@ enum ClientResponseHead {
                 if HeaderRewriter.isHopByHop(name, named: named, in: bytes) { continue }
                 HeaderRewriter.writeLine(name, HeaderRewriter.value(of: field, in: bytes), into: &buffer)
             }
-            let upgrade = head.fields.first { HeaderRewriter.kind(of: HeaderRewriter.name(of: $0, in: bytes)) == .upgrade }
+            let upgrade = head.fields.first {
+                HeaderRewriter.kind(of: HeaderRewriter.name(of: $0, in: bytes)) == .upgrade
+            }
             if isUpgrade, let upgrade {
                 buffer.writeStaticString("connection: upgrade\r\nupgrade: ")
                 buffer.writeBytes(UnsafeRawBufferPointer(HeaderRewriter.value(of: upgrade, in: bytes)))

@@ -50,7 +50,10 @@ enum UpstreamRequestHead {
             }
             if !head.hasForwardedHost, let index = head.hostField {
                 HeaderRewriter.writeLine(
-                    UnsafeBufferPointer(start: Self.forwardedHost.utf8Start, count: Self.forwardedHost.utf8CodeUnitCount),
+                    UnsafeBufferPointer(
+                        start: Self.forwardedHost.utf8Start,
+                        count: Self.forwardedHost.utf8CodeUnitCount
+                    ),
                     HeaderRewriter.value(of: head.fields[index], in: bytes),
                     into: &buffer
                 )
@@ -72,7 +75,9 @@ enum UpstreamRequestHead {
             let bytes = raw.bindMemory(to: UInt8.self)
             let requestLine = UnsafeRawBufferPointer(rebasing: raw[0..<Int(head.targetEnd)])
             let fields = UnsafeRawBufferPointer(rebasing: raw[HeaderRewriter.fieldLines(head.fields, in: bytes)])
-            let host = head.hostField.map { UnsafeRawBufferPointer(HeaderRewriter.value(of: head.fields[$0], in: bytes)) }
+            let host = head.hostField.map {
+                UnsafeRawBufferPointer(HeaderRewriter.value(of: head.fields[$0], in: bytes))
+            }
             var size = requestLine.count + version.utf8CodeUnitCount + fields.count + forwardedFor.utf8CodeUnitCount
             size += address.utf8.count + forwardedProto.utf8CodeUnitCount + 2
             if let host {

@@ -43,7 +43,9 @@ public struct StoreKeyDeriver: Sendable {
         let count = prefix.utf8.count + name.utf8.count + 1 + Self.base64URLCount(digest.count)
         let key = String(unsafeUninitializedCapacity: count) { output in
             var written = prefix.withUTF8 { output.initialize(fromContentsOf: $0) }
-            written += name.withUTF8 { UnsafeMutableBufferPointer(rebasing: output[written...]).initialize(fromContentsOf: $0) }
+            written += name.withUTF8 {
+                UnsafeMutableBufferPointer(rebasing: output[written...]).initialize(fromContentsOf: $0)
+            }
             output[written] = UInt8(ascii: ":")
             written += 1
             return written + Self.base64URL(digest, into: UnsafeMutableBufferPointer(rebasing: output[written...]))
@@ -69,7 +71,10 @@ public struct StoreKeyDeriver: Sendable {
     }
 
     /// Writes `bytes` in base64url without padding to the start of `output`; returns how many bytes it wrote.
-    private static func base64URL(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    private static func base64URL(
+        _ bytes: UnsafeRawBufferPointer,
+        into output: UnsafeMutableBufferPointer<UInt8>
+    ) -> Int {
         alphabet.withUnsafeBufferPointer { alphabet in
             var written = 0
             var index = 0

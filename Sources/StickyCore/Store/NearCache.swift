@@ -20,9 +20,9 @@
 /// `trackedTTL` (`STICKY_NEAR_CACHE_TRACKED_TTL_MS`, a minute by default) while the store tracks this loop's
 /// reads: a change another replica makes is reported and dropped from here at once, instead of waiting out
 /// `ttl`. Only answers read from the store get `trackedTTL`: this replica's own writes are kept for `ttl`, as
-/// without tracking, since the store reports changes only to keys a loop read. Every report bumps ``generation`` too, so that an answer that was on its way while a report arrived (the
-/// two come over different connections, in either order) is not kept: the report may be about a change made
-/// after the store read that answer. When the store stops reporting, everything goes.
+/// without tracking, since the store reports changes only to keys a loop read. Every report bumps ``generation``
+/// too, so that an answer that was on its way while a report arrived (the two come over different connections, in
+/// either order) is not kept: the report may be about a change made after the store read that answer. When the store stops reporting, everything goes.
 ///
 /// ## Bound
 /// At most `capacity` entries, the least recently used evicted first (the same LRU as ``MemoryStoreShard``'s),

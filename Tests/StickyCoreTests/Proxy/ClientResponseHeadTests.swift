@@ -47,7 +47,9 @@ struct ClientResponseHeadTests {
 
     @Test func theHeadSaysWhetherTheClientConnectionStays() throws {
         let head = try self.parsed("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\nKeep-Alive: x\r\n\r\n")
-        #expect(self.written(head, keepAlive: false) == "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nconnection: close\r\n\r\n")
+        #expect(
+            self.written(head, keepAlive: false) == "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nconnection: close\r\n\r\n"
+        )
         #expect(self.written(head) == "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n")
         #expect(
             self.written(head, version: .http1_0)
@@ -67,7 +69,9 @@ struct ClientResponseHeadTests {
 
     @Test func aStatusLineWithoutReasonKeepsItsSpace() throws {
         let head = try self.parsed("HTTP/1.0 404\r\nContent-Length: 0\r\n\r\n")
-        #expect(self.written(head, keepAlive: false) == "HTTP/1.1 404 \r\nContent-Length: 0\r\nconnection: close\r\n\r\n")
+        #expect(
+            self.written(head, keepAlive: false) == "HTTP/1.1 404 \r\nContent-Length: 0\r\nconnection: close\r\n\r\n"
+        )
     }
 
     @Test func howTheBodyReachesTheClient() throws {

@@ -53,7 +53,8 @@ struct UpstreamRequestHeadTests {
 
     @Test func keepsChunkedFramingAndUpgradeTokens() throws {
         let out = try self.rewritten(
-            "POST /ws HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+            "POST /ws HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: Upgrade\r\n"
+                + "Upgrade: websocket\r\n\r\n"
         )
         #expect(
             out == "POST /ws HTTP/1.1\r\nHost: a\r\nconnection: upgrade\r\nupgrade: websocket\r\n"
