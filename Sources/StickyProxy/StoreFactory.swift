@@ -33,7 +33,7 @@ enum StoreFactory {
                 timeout: timeout
             )
             do {
-                return try MemcachedStore(configuration: configuration, logger: logger)
+                return try MemcachedStore(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
             } catch {
                 throw StartupError(description: "STICKY_STORE: \(error)")
             }
