@@ -94,7 +94,7 @@ final class MemcachedLoopGets: @unchecked Sendable {
         // A timer armed for an earlier deadline took over from this one.
         guard self.timerDeadline == deadline else { return }
         self.timerDeadline = nil
-        let now = NIODeadline.now()
+        let now = self.eventLoop.now
         var late: [Waiting] = []
         for index in self.out.indices {
             if let waiting = self.out[index], waiting.deadline <= now {
