@@ -176,7 +176,7 @@ extension MemcachedStore {
 
     /// An empty or malformed value is no mapping.
     private static func mapping(from value: [UInt8]) -> StoredMapping? {
-        StoredMapping(storeValue: String(decoding: value, as: UTF8.self))
+        value.withUnsafeBytes { StoredMapping(storeValue: $0) }
     }
 
     /// Runs a loop's batch of gets on `threadPool`, each key's failure logged as a single call's would be.

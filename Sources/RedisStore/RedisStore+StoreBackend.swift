@@ -81,7 +81,8 @@ extension RedisStore: StoreBackend {
             }
             .flatMapThrowing { reply in
                 // The script only ever returns a value that parses: the replacement, or a current mapping.
-                guard case .bulkString(let value) = reply, let winner = StoredMapping(storeValue: String(buffer: value))
+                guard case .bulkString(let value) = reply,
+                    let winner = value.withUnsafeReadableBytes({ StoredMapping(storeValue: $0) })
                 else { throw self.failure(of: "EVALSHA", reply) }
                 return winner
             }
@@ -89,7 +90,7 @@ extension RedisStore: StoreBackend {
 
     /// A stored value that does not parse is treated as absent: the next write replaces it.
     private func mapping(from value: ByteBuffer) -> StoredMapping? {
-        if let mapping = StoredMapping(storeValue: String(buffer: value)) { return mapping }
+        if let mapping = value.withUnsafeReadableBytes({ StoredMapping(storeValue: $0) }) { return mapping }
         self.logger.warning(
             "redis: unparsable stored mapping treated as absent",
             metadata: ["redis.value": "\(String(buffer: value).prefix(64).debugDescription)"]

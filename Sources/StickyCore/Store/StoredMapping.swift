@@ -19,11 +19,26 @@ public struct StoredMapping: Hashable, Sendable {
     }
 
     /// Parses a stored value; `nil` for an empty or malformed one.
-    public init?(storeValue: some StringProtocol) {
-        var name = Substring(storeValue)
-        let slides = name.first == "~"
-        if slides { name = name.dropFirst() }
-        guard !name.isEmpty, !name.contains("~") else { return nil }
-        self.init(backend: String(name), slides: slides)
+    public init?(storeValue: String) {
+        var value = storeValue
+        guard let mapping = value.withUTF8({ Self.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = mapping
+    }
+
+    /// Parses a stored value from its UTF-8 bytes, as a store hands them back; `nil` for an empty or malformed one.
+    ///
+    /// Not generic, and on bytes: the stores call it from their own modules, where a generic parser would run
+    /// unspecialised (thousands of instructions a value).
+    public init?(storeValue bytes: UnsafeRawBufferPointer) {
+        guard let mapping = Self.parse(bytes) else { return nil }
+        self = mapping
+    }
+
+    private static func parse(_ bytes: UnsafeRawBufferPointer) -> StoredMapping? {
+        let tilde = UInt8(ascii: "~")
+        let slides = bytes.first == tilde
+        let name = UnsafeRawBufferPointer(rebasing: bytes[(slides ? 1 : 0)...])
+        guard !name.isEmpty, !name.contains(tilde) else { return nil }
+        return StoredMapping(backend: String(decoding: name, as: UTF8.self), slides: slides)
     }
 }
