@@ -3,7 +3,7 @@ extension FailOpenStore {
     struct WarningLimiter: Sendable {
         /// The least time between two warnings.
         let interval: Duration
-        private var lastWarning: C.Instant?
+        private var lastWarning: Instant?
         /// Failures not reported in a warning yet.
         private var unreported = 0
 
@@ -13,7 +13,7 @@ extension FailOpenStore {
 
         /// Counts a failure at `now`. Returns the number of failures a warning due now reports (this one and
         /// those since the last warning), or `nil` when the last warning is less than ``interval`` old.
-        mutating func failed(at now: C.Instant) -> Int? {
+        mutating func failed(at now: Instant) -> Int? {
             self.unreported += 1
             if let lastWarning = self.lastWarning, now < lastWarning.advanced(by: self.interval) { return nil }
             self.lastWarning = now

@@ -12,12 +12,13 @@ import Testing
     private let inner = FailOpenScriptedStore()
     private let key = StoreKey(rawValue: "k")
 
-    private func makeStore() -> FailOpenStore<FailOpenManualClock> {
-        FailOpenStore(wrapping: self.inner, clock: self.clock, logger: Logger(label: "test"))
+    private func makeStore() -> FailOpenStore {
+        let clock = self.clock
+        return FailOpenStore(wrapping: self.inner, now: { clock.now }, logger: Logger(label: "test"))
     }
 
     /// The error `get` fails with, or `nil` when it succeeds.
-    private func getError(_ store: FailOpenStore<FailOpenManualClock>) throws -> StoreError? {
+    private func getError(_ store: FailOpenStore) throws -> StoreError? {
         do {
             _ = try store.get(self.key, deadline: .now() + .seconds(1), on: self.loop).wait()
             return nil
@@ -107,7 +108,7 @@ import Testing
     }
 
     @Test func warnsAtMostOncePerIntervalWithTheCountSince() {
-        var limiter = FailOpenStore<FailOpenManualClock>.WarningLimiter(interval: .seconds(10))
+        var limiter = FailOpenStore.WarningLimiter(interval: .seconds(10))
         let start = self.clock.now
         #expect(limiter.failed(at: start) == 1)
         #expect(limiter.failed(at: start.advanced(by: .seconds(1))) == nil)
