@@ -53,7 +53,9 @@ struct MemcachedHandle {
     /// its own keys. A batch that timed out or read garbage drops the handle's connections (as
     /// ``MemcachedHandlePool/withHandle(_:)`` does after a single call).
     func getMany(_ keys: [String], deadline: NIODeadline) -> [Result<[UInt8]?, MemcachedOperationError>] {
-        guard keys.count > 1 else { return keys.map { key in self.result { () throws(MemcachedOperationError) in try self.get(key) } } }
+        guard keys.count > 1 else {
+            return keys.map { key in self.result { () throws(MemcachedOperationError) in try self.get(key) } }
+        }
         var slots: [String: Int] = [:]
         slots.reserveCapacity(keys.count)
         var uniqueKeys: [String] = []
@@ -82,7 +84,9 @@ struct MemcachedHandle {
         let answers: [Result<[UInt8]?, MemcachedOperationError>] = uniqueKeys.indices.map { slot in
             if let value = values[slot] { return .success(value) }
             guard let batchFailure else { return .success(nil) }
-            guard batchFailure.storeError != .timeout, NIODeadline.now() < deadline else { return .failure(batchFailure) }
+            guard batchFailure.storeError != .timeout, NIODeadline.now() < deadline else {
+                return .failure(batchFailure)
+            }
             return self.result { () throws(MemcachedOperationError) in try self.get(uniqueKeys[slot]) }
         }
         return keys.map { answers[slots[$0]!] }
@@ -153,8 +157,9 @@ struct MemcachedHandle {
         var rc = MEMCACHED_SUCCESS
         while let item = memcached_fetch_result(self.raw, result, &rc) {
             let length = memcached_result_length(item)
+            let keyLength = memcached_result_key_length(item)
             found(
-                UnsafeRawBufferPointer(start: memcached_result_key_value(item), count: memcached_result_key_length(item)),
+                UnsafeRawBufferPointer(start: memcached_result_key_value(item), count: keyLength),
                 UnsafeRawBufferPointer(start: length == 0 ? nil : memcached_result_value(item), count: length),
                 memcached_result_cas(item)
             )

@@ -6,7 +6,10 @@ import Testing
 
 /// Asks for every key at once on the test loop, so that all but the first go out together in one batch, and
 /// returns each key's outcome in order.
-private func getAllAtOnce(_ keys: [StoreKey], from store: MemcachedStore) async -> [Result<StoredMapping?, StoreError>] {
+private func getAllAtOnce(
+    _ keys: [StoreKey],
+    from store: MemcachedStore
+) async -> [Result<StoredMapping?, StoreError>] {
     let futures = try! await testLoop.submit {
         keys.map { store.get($0, deadline: deadline(), on: testLoop) }
     }.get()

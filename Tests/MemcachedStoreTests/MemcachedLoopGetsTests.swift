@@ -10,7 +10,8 @@ import Testing
 struct MemcachedLoopGetsTests {
     /// The batches sent so far, each answered when the test says so.
     final class SentBatches: @unchecked Sendable {
-        var batches: [(keys: [String], deadline: NIODeadline, done: @Sendable ([MemcachedLoopGets.Answer]) -> Void)] = []
+        typealias Batch = (keys: [String], deadline: NIODeadline, done: @Sendable ([MemcachedLoopGets.Answer]) -> Void)
+        var batches: [Batch] = []
         var keys: [[String]] { self.batches.map(\.keys) }
     }
 

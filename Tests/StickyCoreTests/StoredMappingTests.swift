@@ -8,7 +8,8 @@ import Testing
     }
 
     @Test func roundTripsPlainAndSliding() {
-        for mapping in [StoredMapping(backend: "web1", slides: false), StoredMapping(backend: "10.0.0.1:80", slides: true)] {
+        let mappings = [StoredMapping(backend: "web1", slides: false), StoredMapping(backend: "10.0.0.1:80", slides: true)]
+        for mapping in mappings {
             #expect(StoredMapping(storeValue: mapping.storeValue) == mapping)
             #expect(self.parsedFromBytes(mapping.storeValue) == mapping)
         }
