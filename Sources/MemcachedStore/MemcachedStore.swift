@@ -82,16 +82,19 @@ public final class MemcachedStore: StoreBackend {
     /// The libmemcached behaviours in effect, by libmemcached's name.
     var behaviours: [String: UInt64] { self.handles.behaviours }
 
-    /// `key` as memcached takes it, or `nil` (logged) if memcached cannot take it.
-    private func validated(_ key: StoreKey, for operation: String) -> String? {
+    /// `key` as memcached takes it, or why the call fails at once: the store is shut down, memcached cannot take
+    /// the key (logged), or `deadline` has passed.
+    private func admitted(_ key: StoreKey, for operation: String, deadline: NIODeadline) -> Result<String, StoreError> {
+        guard !self.isShutDown.load(ordering: .acquiring) else { return .failure(.shutdown) }
         guard let memcachedKey = MemcachedKeyRules.validated(key) else {
             self.logger.debug(
                 "memcached call refused",
                 metadata: ["memcached.operation": "\(operation)", "memcached.error": "invalid key"]
             )
-            return nil
+            return .failure(.protocolError)
         }
-        return memcachedKey
+        guard deadline > .now() else { return .failure(.timeout) }
+        return .success(memcachedKey)
     }
 
     /// Runs `body` on the thread pool with a handle of its own, and completes on `eventLoop` with its
@@ -103,14 +106,10 @@ public final class MemcachedStore: StoreBackend {
         on eventLoop: any EventLoop,
         _ body: @escaping @Sendable (MemcachedHandle, String) throws(MemcachedOperationError) -> Value
     ) -> EventLoopFuture<Value> {
-        guard !self.isShutDown.load(ordering: .acquiring) else {
-            return eventLoop.makeFailedFuture(StoreError.shutdown)
-        }
-        guard let memcachedKey = self.validated(key, for: operation) else {
-            return eventLoop.makeFailedFuture(StoreError.protocolError)
-        }
-        guard deadline > .now() else {
-            return eventLoop.makeFailedFuture(StoreError.timeout)
+        let memcachedKey: String
+        switch self.admitted(key, for: operation, deadline: deadline) {
+        case .success(let admitted): memcachedKey = admitted
+        case .failure(let error): return eventLoop.makeFailedFuture(error)
         }
 
         // Whichever of the deadline task and the work completes the promise first wins; NIO ignores
@@ -158,14 +157,10 @@ extension MemcachedStore {
         -> EventLoopFuture<StoredMapping?>
     {
         if eventLoop.inEventLoop, let gets = self.loopGets[ObjectIdentifier(eventLoop)] {
-            guard !self.isShutDown.load(ordering: .acquiring) else {
-                return eventLoop.makeFailedFuture(StoreError.shutdown)
+            switch self.admitted(key, for: "get", deadline: deadline) {
+            case .success(let memcachedKey): return gets.get(memcachedKey, deadline: deadline)
+            case .failure(let error): return eventLoop.makeFailedFuture(error)
             }
-            guard let memcachedKey = self.validated(key, for: "get") else {
-                return eventLoop.makeFailedFuture(StoreError.protocolError)
-            }
-            guard deadline > .now() else { return eventLoop.makeFailedFuture(StoreError.timeout) }
-            return gets.get(memcachedKey, deadline: deadline)
         }
         return self.run("get", key: key, deadline: deadline, on: eventLoop) {
             handle,
