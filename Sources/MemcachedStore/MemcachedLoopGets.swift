@@ -36,9 +36,9 @@ final class MemcachedLoopGets: @unchecked Sendable {
     private let send: Send
     /// Gets waiting for the batch that is out to come back.
     private var queued: [Waiting] = []
-    /// The batch that is out; a get answered by the timer already is `nil`.
+    /// The batch that is out (never empty while out); a get answered by the timer already is `nil`.
     private var out: [Waiting?] = []
-    private var isBatchOut = false
+    private var isBatchOut: Bool { !self.out.isEmpty }
     /// When the timer fires, if one is armed.
     private var timerDeadline: NIODeadline?
 
@@ -63,7 +63,6 @@ final class MemcachedLoopGets: @unchecked Sendable {
         let batch = self.queued[..<count]
         self.out = batch.map { $0 }
         self.queued.removeFirst(count)
-        self.isBatchOut = true
         let deadline = batch.lazy.map(\.deadline).max()!
         let eventLoop = self.eventLoop
         self.send(batch.map(\.key), deadline) { answers in
@@ -78,7 +77,6 @@ final class MemcachedLoopGets: @unchecked Sendable {
             waiting?.promise.completeWith(answer.mapError { $0 })
         }
         self.out = []
-        self.isBatchOut = false
         self.sendIfIdle()
     }
 
