@@ -71,12 +71,8 @@ struct MemcachedHandle {
                     values[slot] = Array(value)
                 }
             }
-            switch rc {
-            case MEMCACHED_END, MEMCACHED_NOTFOUND, MEMCACHED_SUCCESS:
-                try self.checkMissIsReal()
-            default:
-                throw self.failure(rc)
-            }
+            try self.checkFetchEnded(rc)
+            try self.checkMissIsReal()
         } catch {
             batchFailure = error
             if error.dropsConnections { self.dropConnections() }
@@ -121,12 +117,16 @@ struct MemcachedHandle {
             found = (Array(value), cas)
         }
         guard !foreign else { throw MemcachedOperationError(.protocolError, reason: "response for another key") }
+        try self.checkFetchEnded(rc)
+        if found == nil { try self.checkMissIsReal() }
+        return found
+    }
+
+    /// Throws unless ``fetch(_:_:)`` ended with every server's answer read.
+    private func checkFetchEnded(_ rc: memcached_return_t) throws(MemcachedOperationError) {
         switch rc {
-        case MEMCACHED_END, MEMCACHED_NOTFOUND, MEMCACHED_SUCCESS:
-            if found == nil { try self.checkMissIsReal() }
-            return found
-        default:
-            throw self.failure(rc)
+        case MEMCACHED_END, MEMCACHED_NOTFOUND, MEMCACHED_SUCCESS: return
+        default: throw self.failure(rc)
         }
     }
 
