@@ -135,4 +135,47 @@ struct SharedMemcachedStoreTests {
         #expect(seen.count >= 2, "the expired session still routes to one backend: \(seen)")
         #expect(try raw.allSatisfy { try $0.get(key) == nil }, "replaying an expired ID must not bring its key back")
     }
+
+    @Test(
+        "a mapping one event loop of B reads from memcached is a near-cache hit on B's other loop",
+        .enabled(if: StoreEnvironment.shouldRun(needing: StoreEnvironment.memcachedVariable))
+    )
+    func anAnswerReadOnOneLoopServesTheOther() throws {
+        let servers = try StoreEnvironment.memcached()
+        let cluster = try ReplicatedCluster(label: "memcached-loops")
+        defer { cluster.stop() }
+        try cluster.startReplicas(["A"], store: MemcachedEndpoint.storeSetting(servers))
+        // Two loops; a TTL long enough that no answer expires while the test runs on a loaded machine.
+        try cluster.startReplicas(["B"], store: MemcachedEndpoint.storeSetting(servers), extra: [
+            "STICKY_THREADS": "2", "STICKY_NEAR_CACHE_TTL_MS": "60000",
+        ])
+
+        // A makes the sessions, so B has not written them: B learns them only by reading memcached.
+        let sessionCount = 8
+        var sessions: [(id: String, owner: String)] = []
+        for _ in 0..<sessionCount {
+            let browser = cluster.browser()
+            let response = try browser.get("/", via: cluster.a)
+            try #require(response.status == 200, "\(response.status)\n\(cluster.diagnostics())")
+            sessions.append((try #require(browser.sessionID), try #require(response.backend)))
+        }
+        // Each session through B over four new connections, which B's acceptor hands to its two loops in turn.
+        for session in sessions {
+            for _ in 0..<4 {
+                let client = cluster.b.client(usesCookies: false)
+                defer { client.close() }
+                let response = try client.get("/", headers: [("Cookie", "connect.sid=\(session.id)")])
+                #expect(response.backend == session.owner, "\(response.status) \(response.text.prefix(80))")
+            }
+        }
+        let samples = try PrometheusScrape(try cluster.b.admin("/metrics").text).samples
+        func lookups(_ result: String) -> Double {
+            samples.first { $0.name == "sticky_near_cache_lookups_total" && $0.labels["result"] == result }?.value ?? -1
+        }
+        let (hits, misses) = (lookups("hit"), lookups("miss"))
+        print("memcached, two loops: \(Int(misses)) near-cache misses and \(Int(hits)) hits for \(sessionCount) sessions")
+        #expect(hits + misses == Double(4 * sessionCount))
+        // One miss per session when the loop that read it shares the answer; two (one per loop) when it does not.
+        #expect(misses < 1.5 * Double(sessionCount), "\(misses) misses: the loops did not share what they read")
+    }
 }

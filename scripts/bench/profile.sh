@@ -14,7 +14,9 @@
 #      `wrk -t1 -c64 -dPROFILE_WRK_SECONDS` with bench/lua/sessions.lua, counting syscalls, context switches
 #      and task-clock per request. Skipped with PROFILE_PERF=0.
 #
-# Knobs: PROFILE_REQUESTS (20000), PROFILE_CONNECTIONS (32), PROFILE_SESSIONS (2000), PROFILE_WRK_SECONDS (5),
+# Knobs: PROFILE_REQUESTS (20000), PROFILE_CONNECTIONS (32), PROFILE_SESSIONS (2000), PROFILE_WARMUP (2000
+# requests before the measured ones; with a store behind a near-cache, a few times PROFILE_SESSIONS measures its hits),
+# PROFILE_WRK_SECONDS (5),
 # PROFILE_PERF (1), PROFILE_BUILD (1: `scripts/build-release.sh` first), PROFILE_BIN (a sticky-proxy binary to use
 # instead of the release build, e.g. a copy of an older one, for a before/after), PROFILE_OUT (bench/work/profile),
 # PROFILE_ENV (extra VAR=value settings for sticky-proxy, space separated, e.g. "STICKY_THREADS=1").
@@ -28,6 +30,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 REQUESTS=${PROFILE_REQUESTS:-20000}
 CONNECTIONS=${PROFILE_CONNECTIONS:-32}
 SESSIONS=${PROFILE_SESSIONS:-2000}
+WARMUP=${PROFILE_WARMUP:-2000}
 WRK_SECONDS=${PROFILE_WRK_SECONDS:-5}
 OUT=${PROFILE_OUT:-$ROOT/bench/work/profile}
 TOOL=(python3 "$ROOT/scripts/bench/benchtool.py")
@@ -136,7 +139,7 @@ for store in "${STORES[@]}"; do
         --callgrind-out-file="$OUT/callgrind.$store.out" "$OUT/sticky-proxy.nodebug"
     pid=$LAST_PID
     "${TOOL[@]}" learn "$PROXY_PORT" "$cookies" --count "$SESSIONS" >/dev/null || die "$store: learning failed"
-    "${TOOL[@]}" load "$PROXY_PORT" "$cookies" --requests 2000 --connections "$CONNECTIONS" >/dev/null ||
+    "${TOOL[@]}" load "$PROXY_PORT" "$cookies" --requests "$WARMUP" --connections "$CONNECTIONS" >/dev/null ||
         die "$store: warm-up failed"
     callgrind_control -i on "$pid" >/dev/null 2>&1
     load=$("${TOOL[@]}" load "$PROXY_PORT" "$cookies" --requests "$REQUESTS" --connections "$CONNECTIONS") ||

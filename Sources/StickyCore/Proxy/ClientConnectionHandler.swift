@@ -108,12 +108,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             return
         }
         let generation = self.resources.nearCacheGeneration
+        let writes = self.runtime.writeCount
         self.runtime.store.get(key, deadline: now + self.runtime.storeTimeout, on: context.eventLoop)
             .assumeIsolated()
             .whenComplete { result in
                 switch result {
                 case .success(.some(let mapping)):
                     self.resources.remember(mapping, for: key, since: generation)
+                    self.runtime.share(mapping, for: key, learnedAt: .now, writesBefore: writes, from: self.resources)
                     self.route(exchange, lookup: .found(mapping))
                 case .success(.none): self.route(exchange, lookup: .absent)
                 case .failure(let error):

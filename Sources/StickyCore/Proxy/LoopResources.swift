@@ -18,6 +18,8 @@ final class LoopResources: @unchecked Sendable {
     private let metrics: ProxyMetrics
     /// Recent store answers and this replica's own writes, consulted before the store (`STICKY_NEAR_CACHE_*`).
     private var nearCache: NearCache<ContinuousClock>
+    /// Store answers read here that the other loops have not been offered yet.
+    private var answersToShare: [SharedStoreAnswer] = []
 
     init(
         eventLoop: any EventLoop,
@@ -62,6 +64,29 @@ final class LoopResources: @unchecked Sendable {
     func remember(_ mapping: StoredMapping, for key: StoreKey, since generation: UInt64) {
         self.eventLoop.assertInEventLoop()
         self.nearCache.remember(mapping, for: key, ifUnchangedSince: generation)
+    }
+
+    /// Queues a store answer read on this loop for the other loops; returns whether the queue was empty, in which case
+    /// the caller arranges for ``takeAnswersToShare()`` to run once this loop's current work is done.
+    func queueAnswerToShare(_ answer: SharedStoreAnswer) -> Bool {
+        self.eventLoop.assertInEventLoop()
+        self.answersToShare.append(answer)
+        return self.answersToShare.count == 1
+    }
+
+    /// The answers queued by ``queueAnswerToShare(_:)`` since the last call, which empties the queue.
+    func takeAnswersToShare() -> [SharedStoreAnswer] {
+        self.eventLoop.assertInEventLoop()
+        defer { self.answersToShare.removeAll(keepingCapacity: true) }
+        return self.answersToShare
+    }
+
+    /// Keeps store answers that another loop read, where this loop knows nothing fresher about their keys.
+    func adopt(_ answers: [SharedStoreAnswer]) {
+        self.eventLoop.assertInEventLoop()
+        for answer in answers {
+            self.nearCache.adopt(answer.mapping, for: answer.key, learnedAt: answer.learnedAt)
+        }
     }
 
     /// This replica recorded `mapping` under `key` (`lifetime` `nil`: a claim, trusted for the cache's TTL) or, with

@@ -26,6 +26,11 @@ final class ProxyRuntime: Sendable {
     /// The backends of the router installed last, for what runs beside the request path (drain sync, admin).
     private let installedBackends: Mutex<[Backend]>
     private let draining = Atomic<Bool>(false)
+    /// How many writes this replica has noted (``noteWrite(_:for:lifetime:on:)``), for
+    /// ``share(_:for:learnedAt:writesBefore:from:)``.
+    private let writes = Atomic<UInt64>(0)
+    /// Whether a store answer read on one loop is offered to the others: with a near-cache and more than one loop.
+    let sharesAnswers: Bool
 
     init(
         configuration: ProxyConfiguration,
@@ -90,6 +95,7 @@ final class ProxyRuntime: Sendable {
             )
         }
         self.loops = loops
+        self.sharesAnswers = nearCache.isEnabled && loops.count > 1
         if nearCache.isEnabled {
             // A store that tracks what each loop reads (Redis client-side caching) tells that loop what changed.
             for resources in loops.values {
@@ -107,6 +113,41 @@ final class ProxyRuntime: Sendable {
         guard self.nearCacheEnabled else { return }
         for resources in self.loops.values where resources !== origin {
             resources.eventLoop.execute { resources.noteWrite(mapping, for: key, lifetime: lifetime) }
+        }
+        // Counted after the write is in every loop's queue: see `share`.
+        self.writes.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// How many writes this replica has noted so far; read before a store look-up whose answer may be shared.
+    var writeCount: UInt64 { self.writes.load(ordering: .sequentiallyConsistent) }
+
+    /// Offers the store's answer for `key`, read on `origin` and back at `learnedAt`, to the near-caches of the other
+    /// loops, so that the session's next request hits whichever loop its connection is on (with one near-cache per
+    /// loop, every loop would otherwise ask the store once per TTL). The answers of one pass of `origin`'s loop go
+    /// together, in one task per other loop.
+    ///
+    /// An answer is dropped if this replica noted a write since `writesBefore` (``writeCount`` before the look-up
+    /// was sent): it may predate that write. One noted before it is safe too: that write was queued to every loop
+    /// before it was counted, so it reaches a loop before the answer does, and an answer never replaces what a loop
+    /// holds (``NearCache/adopt(_:for:learnedAt:)``).
+    func share(
+        _ mapping: StoredMapping,
+        for key: StoreKey,
+        learnedAt: ContinuousClock.Instant,
+        writesBefore: UInt64,
+        from origin: LoopResources
+    ) {
+        guard self.sharesAnswers else { return }
+        let answer = SharedStoreAnswer(key: key, mapping: mapping, learnedAt: learnedAt, writesBefore: writesBefore)
+        guard origin.queueAnswerToShare(answer) else { return }
+        origin.eventLoop.execute {
+            let answers = origin.takeAnswersToShare()
+            for resources in self.loops.values where resources !== origin {
+                resources.eventLoop.execute {
+                    let writes = self.writeCount
+                    resources.adopt(answers.filter { $0.writesBefore == writes })
+                }
+            }
         }
     }
 

@@ -99,6 +99,19 @@ struct NearCache<C: Clock> where C.Duration == Duration {
         self.entries!.set(key, to: mapping, expiry: now + self.trustNanoseconds, now: now)
     }
 
+    /// Keeps an answer that another event loop of this replica read from the store at `learnedAt`, for what is left
+    /// of `ttl` since then; see ``ProxyRuntime/share(_:for:learnedAt:writesBefore:from:)``, which drops the answers
+    /// that an own write may have made stale. It only fills a gap: whatever this loop holds for `key` (its own
+    /// answer, an own write or a tombstone) stays. While the store tracks this loop's reads it is not kept: the
+    /// store would report no change to a key this loop did not read.
+    mutating func adopt(_ mapping: StoredMapping, for key: StoreKey, learnedAt: C.Instant) {
+        guard self.entries != nil, !self.isTracked else { return }
+        let now = self.now()
+        let expiry = MemoryStore<C>.nanoseconds(self.origin.duration(to: learnedAt)) + self.ttlNanoseconds
+        guard expiry > now else { return }
+        _ = self.entries!.reassign(key, from: nil, to: mapping, expiry: expiry, now: now)
+    }
+
     /// What the store reported about the keys this loop read from it.
     mutating func apply(_ report: StoreCoherence) {
         self.generation &+= 1

@@ -108,6 +108,48 @@ import Testing
         #expect(cache.count == 0)
     }
 
+    // MARK: answers another loop read (ProxyRuntime.share)
+
+    @Test func anAdoptedAnswerIsTrustedForWhatIsLeftOfTheTTLSinceItWasRead() {
+        var cache = self.cache()
+        let learnedAt = self.clock.now
+        self.clock.advance(by: .milliseconds(400))
+        cache.adopt(self.web1, for: self.key("a"), learnedAt: learnedAt)
+        self.clock.advance(by: .milliseconds(599))
+        #expect(cache.get(self.key("a")) == .mapping(self.web1))
+        self.clock.advance(by: .milliseconds(1))
+        #expect(cache.get(self.key("a")) == nil)
+        cache.adopt(self.web1, for: self.key("b"), learnedAt: learnedAt)
+        #expect(cache.get(self.key("b")) == nil, "read a TTL ago: nothing left to trust")
+    }
+
+    @Test func anAdoptedAnswerOnlyFillsAGap() {
+        var cache = self.cache()
+        cache.remember(self.web2, for: self.key("expired"), ifUnchangedSince: cache.generation)
+        self.clock.advance(by: .seconds(1))
+        cache.record(self.web2, for: self.key("own"), lifetime: .seconds(600))
+        cache.forget(self.key("gone"))
+        cache.remember(self.web2, for: self.key("read"), ifUnchangedSince: cache.generation)
+        for name in ["own", "gone", "read", "expired", "new"] {
+            cache.adopt(self.web1, for: self.key(name), learnedAt: self.clock.now)
+        }
+        #expect(cache.get(self.key("own")) == .mapping(self.web2), "an own write stays")
+        #expect(cache.get(self.key("gone")) == .deleted, "an own delete stays")
+        #expect(cache.get(self.key("read")) == .mapping(self.web2), "this loop's own answer stays")
+        #expect(cache.get(self.key("expired")) == .mapping(self.web1))
+        #expect(cache.get(self.key("new")) == .mapping(self.web1))
+    }
+
+    @Test func anAdoptedAnswerIsNotKeptWhileTheStoreTracksThisLoop() {
+        var cache = self.trackedCache()
+        cache.apply(.tracked)
+        cache.adopt(self.web1, for: self.key("a"), learnedAt: self.clock.now)
+        #expect(cache.get(self.key("a")) == nil, "the store would not report a change to a key this loop did not read")
+        cache.apply(.untracked)
+        cache.adopt(self.web1, for: self.key("a"), learnedAt: self.clock.now)
+        #expect(cache.get(self.key("a")) == .mapping(self.web1))
+    }
+
     // MARK: a store that reports changes (Redis client-side caching)
 
     func trackedCache() -> NearCache<ManualClock> {
