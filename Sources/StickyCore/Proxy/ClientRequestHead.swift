@@ -48,9 +48,11 @@ struct ClientRequestHead {
     var expectsContinue = false
     /// Whether an `Expect` field is present.
     var hasExpect = false
-    /// Whether any of connection, keep-alive, proxy-connection, te, transfer-encoding, upgrade, proxy-authenticate,
-    /// proxy-authorization is present (case-insensitive).
-    var hasHopByHop = false
+    /// Which fields are any of connection, keep-alive, proxy-connection, te, transfer-encoding, upgrade,
+    /// proxy-authenticate, proxy-authorization (case-insensitive), and whether `Connection` names others.
+    var hopByHop = HopByHopFields()
+    /// Whether any field is hop-by-hop by its name.
+    var hasHopByHop: Bool { self.hopByHop.any }
     /// Whether an `X-Forwarded-For` field is present.
     var hasForwardedFor = false
     /// Whether an `X-Forwarded-Proto` field is present.

@@ -545,6 +545,9 @@ extension ClientRequestParser {
             if options.contains(.upgrade) {
                 head.connectionUpgrade = true
             }
+            if options.contains(.others) {
+                head.hopByHop.connectionListsOthers = true
+            }
         case .upgrade:
             if head.upgradeField == nil {
                 head.upgradeField = index
@@ -571,7 +574,7 @@ extension ClientRequestParser {
             break
         }
         if kind.isHopByHop {
-            head.hasHopByHop = true
+            head.hopByHop.mark(index)
         }
     }
 }

@@ -3,10 +3,10 @@ import NIOHTTP1
 
 /// The head a client gets for a backend's response, written straight from the bytes the backend sent.
 ///
-/// The status line takes the client's HTTP version. The header lines are copied as they came, in one block when
-/// the backend sent no hop-by-hop header (the common case); otherwise line by line, without the hop-by-hop headers
-/// and the ones `Connection` names (RFC 9110 §7.6.1). Then the proxy's own `Connection`, `Upgrade` and
-/// `Transfer-Encoding` lines.
+/// The status line takes the client's HTTP version. The header lines are copied as they came, without the hop-by-hop
+/// headers and the ones `Connection` names (RFC 9110 §7.6.1): in one write of the whole head when the parser's marks
+/// tell which lines those are (the common case, `Connection: keep-alive` included); otherwise line by line, as for
+/// a `101`. Then the proxy's own `Connection`, `Upgrade` and `Transfer-Encoding` lines.
 enum ClientResponseHead {
     /// How the client connection frames the body.
     enum BodyFraming: Equatable {
@@ -39,7 +39,7 @@ enum ClientResponseHead {
         into buffer: inout ByteBuffer
     ) {
         let isUpgrade = head.status == 101
-        if !head.hasHopByHop, !isUpgrade {
+        if head.hopByHop.marksAreComplete, !isUpgrade {
             Self.writeCopied(
                 head,
                 requestVersion: requestVersion,
@@ -84,8 +84,8 @@ enum ClientResponseHead {
         buffer.writeStaticString("\r\n")
     }
 
-    /// The common case, in one write: the backend's field lines as they came (no hop-by-hop header among them),
-    /// then the proxy's own.
+    /// The common case, in one write: the backend's field lines as they came, but for the hop-by-hop ones its
+    /// parser marked, then the proxy's own.
     private static func writeCopied(
         _ head: UpstreamResponseHead,
         requestVersion: HTTPVersion,
@@ -98,9 +98,7 @@ enum ClientResponseHead {
         let transferEncoding: StaticString = "transfer-encoding: chunked\r\n"
         head.bytes.withUnsafeReadableBytes { raw in
             let reason = UnsafeRawBufferPointer(rebasing: raw[Int(head.reasonStart)..<Int(head.reasonEnd)])
-            let fields = UnsafeRawBufferPointer(
-                rebasing: raw[HeaderRewriter.fieldLines(head.fields, in: raw.bindMemory(to: UInt8.self))]
-            )
+            let fields = HeaderRewriter.fieldLines(head.fields, in: raw.bindMemory(to: UInt8.self))
             let size = 13 + reason.count + 2 + fields.count + (connection?.utf8CodeUnitCount ?? 0)
                 + (chunked ? transferEncoding.utf8CodeUnitCount : 0) + 2
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { output in
@@ -108,7 +106,8 @@ enum ClientResponseHead {
                 writer.writeStatusLine(http10: requestVersion == .http1_0, code: head.status)
                 writer.write(reason)
                 writer.write("\r\n")
-                writer.write(fields)
+                HeaderRewriter.writeFieldLines(head.fields, of: raw, block: fields, dropping: head.hopByHop,
+                    into: &writer)
                 if let connection {
                     writer.write(connection)
                 }

@@ -102,9 +102,12 @@ extension HTTPSyntax {
         static var close: ConnectionOptions { ConnectionOptions(rawValue: 1) }
         static var keepAlive: ConnectionOptions { ConnectionOptions(rawValue: 2) }
         static var upgrade: ConnectionOptions { ConnectionOptions(rawValue: 4) }
+        /// Any other name.
+        static var others: ConnectionOptions { ConnectionOptions(rawValue: 8) }
     }
 
-    /// The options among `close`, `keep-alive` and `upgrade` (case-insensitive) that `field`'s value lists.
+    /// The options among `close`, `keep-alive` and `upgrade` (case-insensitive) that `field`'s value lists, and
+    /// whether it lists anything else.
     static func connectionOptions(_ bytes: UnsafeRawBufferPointer, _ field: HTTPFieldOffsets) -> ConnectionOptions {
         var options: ConnectionOptions = []
         var elements = ListElements(bytes, field)
@@ -117,7 +120,7 @@ extension HTTPSyntax {
             case 10 where Self.equalsLowercased(bytes, element.start, element.end, "keep-alive"):
                 options.insert(.keepAlive)
             default:
-                break
+                options.insert(.others)
             }
         }
         return options

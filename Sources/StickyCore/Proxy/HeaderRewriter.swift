@@ -40,6 +40,26 @@ extension HeaderRewriter {
         return Int(first.nameStart)..<min(end + 1, bytes.count)
     }
 
+    /// Copies the field lines in `block` (``fieldLines(_:in:)``) as they came, except those `hopByHop` marks, into
+    /// `writer`: kept lines that follow each other go in one copy. Only for a head whose marks are complete
+    /// (``HopByHopFields/marksAreComplete``).
+    static func writeFieldLines(
+        _ fields: [Field],
+        of bytes: UnsafeRawBufferPointer,
+        block: Range<Int>,
+        dropping hopByHop: HopByHopFields,
+        into writer: inout HeadByteWriter
+    ) {
+        var kept = block.lowerBound
+        if hopByHop.any {
+            for index in fields.indices where hopByHop.contains(index) {
+                writer.write(UnsafeRawBufferPointer(rebasing: bytes[kept..<Int(fields[index].nameStart)]))
+                kept = index + 1 < fields.count ? Int(fields[index + 1].nameStart) : block.upperBound
+            }
+        }
+        writer.write(UnsafeRawBufferPointer(rebasing: bytes[kept..<block.upperBound]))
+    }
+
     /// The offsets of the header names that the `Connection` headers list (other than `close` and the hop-by-hop
     /// ones, which go anyway): those headers are hop-by-hop too.
     static func namesListedInConnection(_ fields: [Field], in bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {

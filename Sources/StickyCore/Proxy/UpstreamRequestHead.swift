@@ -3,8 +3,9 @@ import NIOCore
 /// The head a backend gets for a client's request, written straight from the bytes the client sent.
 ///
 /// The request line keeps the client's method and target and says HTTP/1.1. The header lines are copied as they
-/// came, in one block when the client sent no hop-by-hop, `Expect` or `X-Forwarded-*` header (the common case);
-/// otherwise line by line, without the hop-by-hop headers and the ones `Connection` names (RFC 9110 §7.6.1), and
+/// came, without the hop-by-hop headers and the ones `Connection` names (RFC 9110 §7.6.1): in one write of the whole
+/// head when the parser's marks tell which lines those are and the client sent no `Expect` or `X-Forwarded-*`
+/// header and asks for no upgrade (the common case, `Connection: keep-alive` included); otherwise line by line, also
 /// without `Expect` (the proxy answers `100-continue` itself once a backend is connected). Then the proxy's own
 /// lines: the `Connection` and `Upgrade` of a WebSocket-style handshake, `Transfer-Encoding: chunked` for a chunked
 /// body, and `X-Forwarded-For`, `-Proto` and `-Host`, each appended to the client's own list when it sent one.
@@ -21,8 +22,8 @@ enum UpstreamRequestHead {
         into buffer: inout ByteBuffer
     ) {
         let address = clientAddress ?? "unknown"
-        let rewritten = head.hasHopByHop || head.hasExpect || head.hasForwardedFor || head.hasForwardedProto
-            || head.hasForwardedHost
+        let rewritten = upgrade || !head.hopByHop.marksAreComplete || head.hasExpect || head.hasForwardedFor
+            || head.hasForwardedProto || head.hasForwardedHost
         guard rewritten else {
             Self.writeCopied(head, address: address, into: &buffer)
             return
@@ -64,22 +65,27 @@ enum UpstreamRequestHead {
 
     private static let forwardedHost: StaticString = "x-forwarded-host"
 
-    /// The common case, in one write: the client's field lines as they came (nothing in them to drop or extend),
-    /// then the forwarding headers.
+    /// The common case, in one write: the client's field lines as they came, but for the hop-by-hop ones its parser
+    /// marked (nothing else to drop or extend), then `Transfer-Encoding: chunked` for a chunked body and the
+    /// forwarding headers.
     private static func writeCopied(_ head: ClientRequestHead, address: String, into buffer: inout ByteBuffer) {
         let version: StaticString = " HTTP/1.1\r\n"
+        let transferEncoding: StaticString = "transfer-encoding: chunked\r\n"
         let forwardedFor: StaticString = "x-forwarded-for: "
         let forwardedProto: StaticString = "\r\nx-forwarded-proto: http\r\n"
         let forwardedHost: StaticString = "x-forwarded-host: "
         head.bytes.withUnsafeReadableBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             let requestLine = UnsafeRawBufferPointer(rebasing: raw[0..<Int(head.targetEnd)])
-            let fields = UnsafeRawBufferPointer(rebasing: raw[HeaderRewriter.fieldLines(head.fields, in: bytes)])
+            let fields = HeaderRewriter.fieldLines(head.fields, in: bytes)
             let host = head.hostField.map {
                 UnsafeRawBufferPointer(HeaderRewriter.value(of: head.fields[$0], in: bytes))
             }
             var size = requestLine.count + version.utf8CodeUnitCount + fields.count + forwardedFor.utf8CodeUnitCount
             size += address.utf8.count + forwardedProto.utf8CodeUnitCount + 2
+            if head.isChunked {
+                size += transferEncoding.utf8CodeUnitCount
+            }
             if let host {
                 size += forwardedHost.utf8CodeUnitCount + host.count + 2
             }
@@ -87,7 +93,11 @@ enum UpstreamRequestHead {
                 var writer = HeadByteWriter(output)
                 writer.write(requestLine)
                 writer.write(version)
-                writer.write(fields)
+                HeaderRewriter.writeFieldLines(head.fields, of: raw, block: fields, dropping: head.hopByHop,
+                    into: &writer)
+                if head.isChunked {
+                    writer.write(transferEncoding)
+                }
                 writer.write(forwardedFor)
                 writer.write(address)
                 writer.write(forwardedProto)

@@ -34,9 +34,11 @@ struct UpstreamResponseHead {
     var connectionKeepAlive = false
     /// Whether a `Set-Cookie` field is present.
     var hasSetCookie = false
-    /// Whether any of connection, keep-alive, proxy-connection, te, transfer-encoding, upgrade, proxy-authenticate,
-    /// proxy-authorization is present (case-insensitive).
-    var hasHopByHop = false
+    /// Which fields are any of connection, keep-alive, proxy-connection, te, transfer-encoding, upgrade,
+    /// proxy-authenticate, proxy-authorization (case-insensitive), and whether `Connection` names others.
+    var hopByHop = HopByHopFields()
+    /// Whether any field is hop-by-hop by its name.
+    var hasHopByHop: Bool { self.hopByHop.any }
 
     /// Whether the backend keeps the connection open after this response: HTTP/1.1 unless `Connection: close`;
     /// HTTP/1.0 only with `Connection: keep-alive` (and no `close`).

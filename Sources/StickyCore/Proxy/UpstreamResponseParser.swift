@@ -498,13 +498,16 @@ extension UpstreamResponseParser {
             if options.contains(.keepAlive) {
                 head.connectionKeepAlive = true
             }
+            if options.contains(.others) {
+                head.hopByHop.connectionListsOthers = true
+            }
         case .setCookie:
             head.hasSetCookie = true
         case .upgrade, .otherHopByHop, .host, .expect, .cookie, .forwardedFor, .forwardedProto, .forwardedHost:
             break
         }
         if kind.isHopByHop {
-            head.hasHopByHop = true
+            head.hopByHop.mark(head.fields.count)
         }
     }
 }

@@ -45,6 +45,30 @@ struct ClientResponseHeadTests {
         )
     }
 
+    @Test func hopByHopLinesAreLeftOutOfTheCopyWhereverTheyAre() throws {
+        let head = try self.parsed(
+            "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nX-A:  a \r\nKeep-Alive: timeout=5\r\nContent-Length: 0\r\n"
+                + "X-B: b\r\nProxy-Connection: x\r\n\r\n"
+        )
+        #expect(self.written(head) == "HTTP/1.1 200 OK\r\nX-A:  a \r\nContent-Length: 0\r\nX-B: b\r\n\r\n")
+        let onlyHop = try self.parsed("HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n")
+        #expect(self.written(onlyHop) == "HTTP/1.1 204 No Content\r\n\r\n")
+    }
+
+    @Test func aHopByHopFieldPastTheSixtyFourthIsLeftOutToo() throws {
+        let many = (0..<70).map { "X-\($0): v\r\n" }.joined()
+        var parser = UpstreamResponseParser(maxHeadBytes: 8192, maxFieldCount: 100)
+        parser.expectResponse(isHEAD: false)
+        parser.append(
+            ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" + many + "Keep-Alive: 1\r\nX-Last: 1\r\n\r\n")
+        )
+        guard case .head(let head) = try parser.next() else {
+            Issue.record("no head")
+            return
+        }
+        #expect(self.written(head) == "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" + many + "X-Last: 1\r\n\r\n")
+    }
+
     @Test func theHeadSaysWhetherTheClientConnectionStays() throws {
         let head = try self.parsed("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\nKeep-Alive: x\r\n\r\n")
         #expect(

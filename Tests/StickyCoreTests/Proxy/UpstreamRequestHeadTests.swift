@@ -62,4 +62,41 @@ struct UpstreamRequestHeadTests {
                 + "x-forwarded-host: a\r\n\r\n"
         )
     }
+
+    @Test func aBrowsersKeepAliveLinesAreLeftOutOfTheCopyWhereverTheyAre() throws {
+        let out = try self.rewritten(
+            "GET / HTTP/1.1\r\nConnection: keep-alive\r\nHost: a\r\nKeep-Alive: 300\r\nAccept:  */* \r\n"
+                + "Cookie: s=1\r\nProxy-Connection: keep-alive\r\n\r\n"
+        )
+        #expect(
+            out == "GET / HTTP/1.1\r\nHost: a\r\nAccept:  */* \r\nCookie: s=1\r\nx-forwarded-for: 10.1.2.3\r\n"
+                + "x-forwarded-proto: http\r\nx-forwarded-host: a\r\n\r\n"
+        )
+    }
+
+    @Test func aChunkedBodyIsSaidOnceWhateverTheClientWrote() throws {
+        let out = try self.rewritten(
+            "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
+        )
+        #expect(
+            out == "POST /up HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\ntransfer-encoding: chunked\r\n"
+                + "x-forwarded-for: 10.1.2.3\r\nx-forwarded-proto: http\r\nx-forwarded-host: a\r\n\r\n"
+        )
+    }
+
+    @Test func aHopByHopFieldPastTheSixtyFourthIsLeftOutToo() throws {
+        let many = (0..<70).map { "X-\($0): v\r\n" }.joined()
+        var parser = ClientRequestParser(maxTargetBytes: 1000, maxFieldBytes: 8000, maxFieldCount: 100)
+        parser.append(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: a\r\n" + many + "Keep-Alive: 3\r\nX-Last: 1\r\n\r\n"))
+        guard case .head(let head) = try parser.next() else {
+            Issue.record("no head")
+            return
+        }
+        var buffer = ByteBuffer()
+        UpstreamRequestHead.write(head, clientAddress: "10.1.2.3", upgrade: false, into: &buffer)
+        #expect(
+            String(buffer: buffer) == "GET / HTTP/1.1\r\nHost: a\r\n" + many
+                + "X-Last: 1\r\nx-forwarded-for: 10.1.2.3\r\nx-forwarded-proto: http\r\nx-forwarded-host: a\r\n\r\n"
+        )
+    }
 }
