@@ -57,13 +57,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             return
         }
         let now = NIODeadline.now()
-        let extractor = self.runtime.extractor
-        let session = head.cookieBytes == 0 && !extractor.readsTarget
-            ? nil
-            : extractor.session(
-                cookieHeaders: head.values(of: .cookie),
-                target: extractor.readsTarget ? head.target : ""
-            )
+        let session = head.session(self.runtime.extractor)
         let key = session.map { self.runtime.keys.key(for: $0) }
         if !self.clientAddressKnown {
             self.clientAddress = context.channel.remoteAddress?.ipAddress

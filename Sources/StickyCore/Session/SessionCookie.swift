@@ -36,6 +36,14 @@ public struct SessionCookie: Hashable, Sendable {
         return true
     }
 
+    /// The session ID that `bytes` spell, decoded as UTF-8, if it is a valid one (``isValidID(_:)``).
+    static func validID(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard bytes.count > 0, bytes.count <= maximumIDLength, Self.hasNoControlBytes(bytes) else { return nil }
+        let id = String(decoding: bytes, as: UTF8.self)
+        // Bytes that are not UTF-8 were replaced, which can make the ID longer than allowed.
+        return id.utf8.count == bytes.count || Self.isValidID(id) ? id : nil
+    }
+
     private static func hasNoControlBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         for byte in bytes where byte < 0x20 || byte == 0x7F {
             return false

@@ -20,11 +20,14 @@ public struct SessionExtractor: Sendable {
 
     /// The configured cookie names, most preferred first.
     public let cookieNames: [String]
+    /// Their UTF-8 bytes, to compare names in place.
+    private let cookieNameBytes: [[UInt8]]
     /// The position of `JSESSIONID` in ``cookieNames``, if it is configured.
     private let pathParameterRank: Int?
 
     public init(cookieNames: [String]) {
         self.cookieNames = cookieNames
+        self.cookieNameBytes = cookieNames.map { Array($0.utf8) }
         self.pathParameterRank = cookieNames.firstIndex(of: Self.pathParameterCookieName)
     }
 
@@ -34,47 +37,66 @@ public struct SessionExtractor: Sendable {
 
     /// The session of a request with these `Cookie` header values and this request target, or `nil` if it has none.
     public func session(cookieHeaders: some Sequence<String>, target: String) -> SessionCookie? {
-        // The best candidate so far: its rank in `cookieNames` and its value.
-        var bestRank = cookieNames.count
-        var bestValue: Substring?
-        var budget = Self.maximumCookieBytes
-
-        headers: for header in cookieHeaders {
-            guard budget > 0 else { break }
-            for pair in CookieHeader(header, byteLimit: budget) {
-                guard let rank = rank(of: pair.name, below: bestRank), SessionCookie.isValidID(pair.value) else {
-                    continue
-                }
-                bestRank = rank
-                bestValue = pair.value
-                if rank == 0 { break headers }
-            }
-            budget -= max(1, header.utf8.count)
+        var search = Search(self)
+        for var header in cookieHeaders {
+            guard header.withUTF8({ search.add(header: $0) }) else { break }
         }
-
-        if let pathParameterRank, pathParameterRank < bestRank,
-            let value = Self.pathParameterSessionID(in: target)
-        {
-            bestRank = pathParameterRank
-            bestValue = value
-        }
-
-        guard let bestValue else { return nil }
-        return SessionCookie(name: cookieNames[bestRank], id: String(bestValue))
+        return search.session(target: target)
     }
 
-    /// The rank of `name` in ``cookieNames`` if it is configured and ranks before `limit`.
-    private func rank(of name: Substring, below limit: Int) -> Int? {
-        let count = name.utf8.count
-        for rank in 0..<limit where cookieNames[rank].utf8.count == count {
-            // Byte for byte on the contiguous storage of both (always there for native strings).
-            let equal =
-                name.utf8.withContiguousStorageIfAvailable { actual in
-                    cookieNames[rank].utf8.withContiguousStorageIfAvailable { expected in
-                        actual.elementsEqual(expected)
-                    }
-                } ?? nil
-            if equal ?? cookieNames[rank].utf8.elementsEqual(name.utf8) {
+    /// The search of one request's `Cookie` headers, fed the bytes of each in turn (``add(header:)``): what
+    /// ``session(cookieHeaders:target:)`` does, for a caller that has the bytes in place (the proxy reads them out of
+    /// the request head it parsed, with no `String` per header).
+    struct Search {
+        private let extractor: SessionExtractor
+        /// The best candidate so far: its rank in `cookieNames` and its value.
+        private var bestRank: Int
+        private var bestValue: String?
+        private var budget = SessionExtractor.maximumCookieBytes
+
+        init(_ extractor: SessionExtractor) {
+            self.extractor = extractor
+            self.bestRank = extractor.cookieNames.count
+        }
+
+        /// Looks at one more `Cookie` header; returns whether the search goes on (no better candidate can follow
+        /// once the first configured name is found, or once the byte budget is spent).
+        mutating func add(header: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard self.budget > 0 else { return false }
+            var pairs = CookieHeader.Pairs(header, byteLimit: self.budget)
+            while let (name, value) = pairs.next() {
+                guard let rank = self.extractor.rank(of: UnsafeBufferPointer(rebasing: header[name]), below: self.bestRank)
+                else { continue }
+                let bytes = UnsafeBufferPointer(rebasing: header[value])
+                guard let id = SessionCookie.validID(bytes) else { continue }
+                self.bestRank = rank
+                self.bestValue = id
+                if rank == 0 { return false }
+            }
+            self.budget -= max(1, header.count)
+            return true
+        }
+
+        /// The session found, with a `;jsessionid=` path parameter of `target` counting for `JSESSIONID` when no
+        /// better-ranked cookie was found.
+        func session(target: String) -> SessionCookie? {
+            var rank = self.bestRank
+            var value = self.bestValue
+            if let pathParameterRank = self.extractor.pathParameterRank, pathParameterRank < rank,
+                let parameter = SessionExtractor.pathParameterSessionID(in: target)
+            {
+                rank = pathParameterRank
+                value = String(parameter)
+            }
+            guard let value else { return nil }
+            return SessionCookie(name: self.extractor.cookieNames[rank], id: value)
+        }
+    }
+
+    /// The rank of `name` in ``cookieNames`` if it is configured and ranks before `limit` (byte for byte).
+    private func rank(of name: UnsafeBufferPointer<UInt8>, below limit: Int) -> Int? {
+        for rank in 0..<limit where self.cookieNameBytes[rank].count == name.count {
+            if self.cookieNameBytes[rank].withUnsafeBufferPointer({ $0.elementsEqual(name) }) {
                 return rank
             }
         }

@@ -1,4 +1,6 @@
+import NIOCore
 import PropertyBased
+import Synchronization
 import Testing
 
 @testable import StickyCore
@@ -69,6 +71,24 @@ import Testing
             #expect(found?.name == expected?.name)
             #expect(found?.id.utf8.elementsEqual((expected?.id ?? "").utf8) ?? (expected == nil))
         }
+    }
+
+    @Test func theProxyFindsTheSameSessionInTheRequestHeadItParsed() async {
+        let compared = Atomic<Int>(0)
+        await propertyCheck(count: 300, input: Self.segment.array(of: 0...4).array(of: 1...3)) { headers in
+            let texts = headers.map { $0.map(\.text).joined(separator: "; ") }
+            let request = "GET / HTTP/1.1\r\nHost: a\r\n" + texts.map { "Cookie: \($0)\r\n" }.joined() + "\r\n"
+            var parser = ClientRequestParser(maxTargetBytes: 100, maxFieldBytes: 70_000, maxFieldCount: 10)
+            parser.append(ByteBuffer(string: request))
+            // Segments with bytes a field value may not hold make the request malformed: nothing to compare.
+            guard case .head(let head)? = try? parser.next() else { return }
+            let inPlace = head.session(extractor)
+            let fromStrings = extractor.session(cookieHeaders: head.values(of: .cookie), target: head.target)
+            #expect(inPlace == fromStrings)
+            #expect(inPlace?.name == expectedSession(headers)?.name)
+            compared.add(1, ordering: .relaxed)
+        }
+        #expect(compared.load(ordering: .relaxed) >= 100, "too few generated requests were well-formed")
     }
 
     @Test func invalidValuesAreNeverTaken() async {
