@@ -65,10 +65,10 @@ public struct SessionExtractor: Sendable {
             guard self.budget > 0 else { return false }
             var pairs = CookieHeader.Pairs(header, byteLimit: self.budget)
             while let (name, value) = pairs.next() {
-                guard let rank = self.extractor.rank(of: UnsafeBufferPointer(rebasing: header[name]), below: self.bestRank)
+                let name = UnsafeBufferPointer(rebasing: header[name])
+                guard let rank = self.extractor.rank(of: name, below: self.bestRank),
+                    let id = SessionCookie.validID(UnsafeBufferPointer(rebasing: header[value]))
                 else { continue }
-                let bytes = UnsafeBufferPointer(rebasing: header[value])
-                guard let id = SessionCookie.validID(bytes) else { continue }
                 self.bestRank = rank
                 self.bestValue = id
                 if rank == 0 { return false }
