@@ -34,7 +34,8 @@ public final class ProxyMetrics: Sendable {
 
     private let backends: [String: BackendMetrics]
     private let noBackendResponses: [Counter]
-    private let decisions: [AffinityDecision: Counter]
+    /// In the order of ``decisionsInOrder``.
+    private let decisions: [Counter]
     private let clientConnectionsGauge: Meter
     private let clientConnectionsRejected: Counter
     private let nearCacheHits: Counter
@@ -52,15 +53,9 @@ public final class ProxyMetrics: Sendable {
         }
         self.backends = backends
         self.noBackendResponses = Self.responseCounters(backend: Self.noBackendLabel, factory: factory)
-        var decisions: [AffinityDecision: Counter] = [:]
-        for decision in Self.decisionsInOrder {
-            decisions[decision] = Counter(
-                label: Name.decisions,
-                dimensions: [("decision", decision.rawValue)],
-                factory: factory
-            )
+        self.decisions = Self.decisionsInOrder.map { decision in
+            Counter(label: Name.decisions, dimensions: [("decision", decision.rawValue)], factory: factory)
         }
-        self.decisions = decisions
         self.clientConnectionsGauge = Meter(label: Name.clientConnections, factory: factory)
         self.clientConnectionsGauge.set(0)
         self.clientConnectionsRejected = Counter(label: Name.clientConnectionsRejected, factory: factory)
@@ -92,7 +87,7 @@ public final class ProxyMetrics: Sendable {
 
     /// Counts how a request was routed.
     func countDecision(_ decision: AffinityDecision) {
-        self.decisions[decision]?.increment()
+        self.decisions[decision.index].increment()
     }
 
     func clientConnectionOpened() {

@@ -11,3 +11,16 @@ public enum AffinityDecision: String, Sendable, Hashable {
     /// The store did not answer in time: the balancer picked.
     case storeError = "store_error"
 }
+
+extension AffinityDecision {
+    /// The position in ``ProxyMetrics/decisionsInOrder``.
+    var index: Int {
+        switch self {
+        case .sticky: 0
+        case .new: 1
+        case .unknownSession: 2
+        case .fallback: 3
+        case .storeError: 4
+        }
+    }
+}

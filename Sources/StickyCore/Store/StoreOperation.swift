@@ -6,3 +6,16 @@ public enum StoreOperation: String, CaseIterable, Hashable, Sendable {
     case refresh
     case reassign
 }
+
+extension StoreOperation {
+    /// The position in `allCases`.
+    var index: Int {
+        switch self {
+        case .get: 0
+        case .set: 1
+        case .delete: 2
+        case .refresh: 3
+        case .reassign: 4
+        }
+    }
+}

@@ -12,6 +12,12 @@ import Testing
         try self.factory.expectCounter(label, dimensions).totalValue
     }
 
+    @Test func theSeriesArraysAreIndexedByEachCasesPosition() {
+        #expect(ProxyMetrics.decisionsInOrder.enumerated().allSatisfy { $0.element.index == $0.offset })
+        #expect(ProxyMetrics.decisionsInOrder.count == Set(ProxyMetrics.decisionsInOrder).count)
+        #expect(StoreOperation.allCases.enumerated().allSatisfy { $0.element.index == $0.offset })
+    }
+
     @Test func everySeriesExistsAtZeroFromTheStart() throws {
         _ = ProxyMetrics(backendNames: ["web1", "web2"], factory: self.factory)
         for backend in ["web1", "web2", ProxyMetrics.noBackendLabel] {
