@@ -34,6 +34,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var parser: UpstreamResponseParser
     /// Delivering parsed events; a delegate call that leads back here (re-entrantly) leaves them to the loop.
     private var delivering = false
+    /// Whether bytes were written since the last flush. A flush with nothing to send still costs a pass down the
+    /// pipeline and through the channel (about a thousand instructions), and a bodiless request was flushed three
+    /// times: after its head, at its end and at the end of the client's read.
+    private var unflushed = false
 
     init(backend: Backend, limits: HTTPLimits) {
         self.backend = backend
@@ -61,6 +65,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Sends bytes of the request's body (or its framing).
     func write(_ bytes: ByteBuffer) {
+        self.unflushed = true
         self.context?.write(UpstreamConnection.wrapOutboundOut(bytes), promise: nil)
     }
 
@@ -69,7 +74,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         self.parser.takeBufferedBytes()
     }
 
+    /// Sends what was written since the last flush, if anything was.
     func flush() {
+        guard self.unflushed else { return }
+        self.unflushed = false
         self.context?.flush()
     }
 
