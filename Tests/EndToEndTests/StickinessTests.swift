@@ -43,6 +43,38 @@ struct StickinessTests {
         #expect(clients.allSatisfy { $0.connectionsOpened == 1 }, "client connections are kept alive")
     }
 
+    @Test("one keep-alive connection carrying different sessions in turn takes each to its own backend")
+    func sessionsTakeTurnsOnOneConnection() throws {
+        let cluster = try TestCluster.withProxy(label: "sticky-one-connection")
+        defer { cluster.stop() }
+        // Sessions until every backend owns one.
+        var owners: [String: String] = [:]  // backend → session ID
+        for _ in 0..<60 where owners.count < cluster.backendNames.count {
+            let client = cluster.proxyClient()
+            let response = try client.get("/")
+            try #require(response.status == 200)
+            if let backend = response.backend, let id = client.cookies["connect.sid"] {
+                owners[backend] = owners[backend] ?? id
+            }
+            client.close()
+        }
+        try #require(owners.count == cluster.backendNames.count, "sessions landed on \(owners.keys.sorted()) only")
+
+        // The same connection, the session changing on every request, and coming back.
+        let replayer = cluster.proxyClient(usesCookies: false)
+        let order = owners.keys.sorted()
+        for round in 0..<4 {
+            for backend in order + order.reversed() {
+                let response = try replayer.get("/", headers: [("Cookie", "connect.sid=\(owners[backend]!)")])
+                #expect(
+                    response.backend == backend,
+                    "round \(round): \(backend)'s session went to \(response.backend ?? "-")"
+                )
+            }
+        }
+        #expect(replayer.connectionsOpened == 1, "the requests shared one connection")
+    }
+
     @Test("clients without cookies are spread over all three backends")
     func cookielessClientsSpread() throws {
         let cluster = try TestCluster.withProxy(label: "sticky-spread")

@@ -32,6 +32,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// look-up of the channel's address cost more than the rest of the header rewrite) and kept for the connection.
     private var clientAddress: String?
     private var clientAddressKnown = false
+    /// The session the connection's last request carried, and its store key: a browser's keep-alive connection
+    /// carries the same session request after request, and deriving the key (SHA-256 and base64) is the largest
+    /// piece of routing one.
+    private var lastSessionKey: (session: SessionCookie, key: StoreKey)?
     /// Counts each request and writes its access-log line.
     var observer: RequestObserver
 
@@ -58,7 +62,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         let now = NIODeadline.now()
         let session = head.session(self.runtime.extractor)
-        let key = session.map { self.runtime.keys.key(for: $0) }
+        let key = session.map { self.storeKey(of: $0) }
         if !self.clientAddressKnown {
             self.clientAddress = context.channel.remoteAddress?.ipAddress
             self.clientAddressKnown = true
@@ -117,6 +121,16 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                     self.route(exchange, lookup: .failed)
                 }
             }
+    }
+
+    /// The store key of `session`, derived again only when the connection's session changed.
+    private func storeKey(of session: SessionCookie) -> StoreKey {
+        if let last = self.lastSessionKey, last.session == session {
+            return last.key
+        }
+        let key = self.runtime.keys.key(for: session)
+        self.lastSessionKey = (session, key)
+        return key
     }
 
     // MARK: routing
