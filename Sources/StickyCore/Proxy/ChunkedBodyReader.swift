@@ -190,3 +190,30 @@ struct ChunkedBodyReader {
         return length
     }
 }
+
+/// The failures of a parser that reads chunked bodies (``ClientRequestParser``, ``UpstreamResponseParser``): those
+/// the chunked framing can cause, as that parser names them.
+protocol ChunkedBodyFailures: Error {
+    static var malformedChunk: Self { get }
+    static var headTooLarge: Self { get }
+    static var tooManyFields: Self { get }
+}
+
+extension ChunkedBodyReader {
+    /// ``read(from:)``, its failures reported as the parser's own: a trailer section too large counts as a head too
+    /// large.
+    mutating func read<Failures: ChunkedBodyFailures>(
+        from buffer: inout HTTPInputBuffer,
+        failingAs: Failures.Type
+    ) throws(Failures) -> Step {
+        do {
+            return try self.read(from: &buffer)
+        } catch {
+            switch error {
+            case .malformedChunk: throw .malformedChunk
+            case .sectionTooLarge: throw .headTooLarge
+            case .tooManyFields: throw .tooManyFields
+            }
+        }
+    }
+}

@@ -30,7 +30,7 @@ struct ClientRequestParser {
     }
 
     /// Why a request is refused; the proxy answers with ``status`` and closes the connection.
-    enum Failure: Error, Equatable {
+    enum Failure: ChunkedBodyFailures, Equatable {
         /// The request line or a field line breaks the syntax (including a bad `Content-Length` value).
         case malformed
         /// Two `Content-Length`s, a list of them, `Content-Length` with `Transfer-Encoding`, or a
@@ -287,15 +287,7 @@ extension ClientRequestParser {
 
     /// Steps the chunked body on, its failures mapped to the request's.
     private mutating func readChunked() throws(Failure) -> ChunkedBodyReader.Step {
-        do {
-            return try self.chunked.read(from: &self.buffer)
-        } catch {
-            switch error {
-            case .malformedChunk: throw .malformedChunk
-            case .sectionTooLarge: throw .headTooLarge
-            case .tooManyFields: throw .tooManyFields
-            }
-        }
+        try self.chunked.read(from: &self.buffer, failingAs: Failure.self)
     }
 
     /// Makes `failure` the parser's last word: it is thrown again on every call, and the buffer is let go.

@@ -24,7 +24,7 @@ struct UpstreamResponseParser {
     }
 
     /// Why a response is refused; the proxy answers the client 502 and closes the backend connection.
-    enum Failure: Error, Equatable {
+    enum Failure: ChunkedBodyFailures, Equatable {
         /// The status line or a field line of the head breaks the syntax (including a bad `Content-Length` value).
         case malformedHead
         /// The head, or the trailer section, is longer than `maxHeadBytes`.
@@ -262,15 +262,7 @@ extension UpstreamResponseParser {
 
     /// Steps the chunked body on, its failures mapped to the response's.
     private mutating func readChunked() throws(Failure) -> ChunkedBodyReader.Step {
-        do {
-            return try self.chunked.read(from: &self.buffer)
-        } catch {
-            switch error {
-            case .malformedChunk: throw .malformedChunk
-            case .sectionTooLarge: throw .headTooLarge
-            case .tooManyFields: throw .tooManyFields
-            }
-        }
+        try self.chunked.read(from: &self.buffer, failingAs: Failure.self)
     }
 
     /// Makes `failure` the parser's last word: it is thrown again on every call, and the buffer is let go.
