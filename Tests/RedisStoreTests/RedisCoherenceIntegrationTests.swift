@@ -18,13 +18,7 @@ import Testing
         try await Self.withTrackedStore { store, loop, events, writer in
             let key = TestRedis.uniqueKey()
             _ = try await store.get(key, deadline: TestRedis.deadline, on: loop).get()
-            try await writer.set(
-                key,
-                to: self.web1,
-                ttl: .seconds(60),
-                deadline: TestRedis.deadline,
-                on: loop
-            ).get()
+            try await Self.put(key, self.web1, through: writer, on: loop)
             #expect(await events.wait { $0.last == .invalidated([key]) })
             #expect(events.onLoop)
         }
@@ -40,43 +34,17 @@ import Testing
             // The store's own write: Redis does not report it (NOLOOP) but stops tracking the key, so the store
             // reports it itself, once.
             let before = events.count
-            try await store.set(
-                written,
-                to: self.web1,
-                ttl: .seconds(60),
-                deadline: TestRedis.deadline,
-                on: loop
-            ).get()
+            try await Self.put(written, self.web1, through: store, on: loop)
             #expect(await events.wait { $0.count > before })
             #expect(Array(events.all[before...]) == [.invalidated([written])])
             // A key nobody read on the loop: nothing. The listener hears in order, so once the change to `read` is
             // reported, a report about `notRead` would have come before it.
-            try await writer.set(
-                notRead,
-                to: self.web1,
-                ttl: .seconds(60),
-                deadline: TestRedis.deadline,
-                on: loop
-            )
-            .get()
-            try await writer.set(
-                read,
-                to: self.web1,
-                ttl: .seconds(60),
-                deadline: TestRedis.deadline,
-                on: loop
-            ).get()
+            try await Self.put(notRead, self.web1, through: writer, on: loop)
+            try await Self.put(read, self.web1, through: writer, on: loop)
             #expect(await events.wait { $0.last == .invalidated([read]) })
             #expect(Array(events.all[before...]) == [.invalidated([written]), .invalidated([read])])
             // The written key is no longer tracked (until read again): Redis says nothing about it any more.
-            try await writer.set(
-                written,
-                to: self.web2,
-                ttl: .seconds(60),
-                deadline: TestRedis.deadline,
-                on: loop
-            )
-            .get()
+            try await Self.put(written, self.web2, through: writer, on: loop)
             _ = try await store.get(read, deadline: TestRedis.deadline, on: loop).get()
             try await writer.delete(read, deadline: TestRedis.deadline, on: loop).get()
             #expect(await events.wait { $0.count == before + 3 })
@@ -99,13 +67,7 @@ import Testing
             #expect(await events.wait { Array($0[before...]) == [.untracked, .tracked] })
             let key = TestRedis.uniqueKey()
             _ = try await store.get(key, deadline: TestRedis.deadline, on: loop).get()
-            try await writer.set(
-                key,
-                to: self.web1,
-                ttl: .seconds(60),
-                deadline: TestRedis.deadline,
-                on: loop
-            ).get()
+            try await Self.put(key, self.web1, through: writer, on: loop)
             #expect(await events.wait { $0.last == .invalidated([key]) })
         }
     }
@@ -120,13 +82,7 @@ import Testing
             let key = TestRedis.uniqueKey()
             #expect(await Self.retrackAfterReconnect(store, key: key, loop: loop, events: events))
             _ = try await store.get(key, deadline: TestRedis.deadline, on: loop).get()
-            try await writer.set(
-                key,
-                to: self.web1,
-                ttl: .seconds(60),
-                deadline: TestRedis.deadline,
-                on: loop
-            ).get()
+            try await Self.put(key, self.web1, through: writer, on: loop)
             #expect(await events.wait { $0.last == .invalidated([key]) })
         }
     }
@@ -160,13 +116,7 @@ import Testing
             store.watchCoherence(on: loop, events.handler)
             let key = TestRedis.uniqueKey()
             _ = try await store.get(key, deadline: TestRedis.deadline, on: loop).get()
-            try await store.set(
-                key,
-                to: self.web1,
-                ttl: .seconds(60),
-                deadline: TestRedis.deadline,
-                on: loop
-            ).get()
+            try await Self.put(key, self.web1, through: store, on: loop)
             _ = try await store.command("SET", key.rawValue, "~web2")
             #expect(try await store.command("CLIENT", "LIST", "TYPE", "pubsub") == .bulkString(""))
             #expect(await !events.wait(for: .milliseconds(300)) { !$0.isEmpty })
@@ -202,6 +152,16 @@ import Testing
     }
 
     // MARK: Helpers
+
+    /// Maps `key` to `mapping` for a minute, written by `client` on `loop`.
+    private static func put(
+        _ key: StoreKey,
+        _ mapping: StoredMapping,
+        through client: RedisStore,
+        on loop: any EventLoop
+    ) async throws {
+        try await client.set(key, to: mapping, ttl: .seconds(60), deadline: TestRedis.deadline, on: loop).get()
+    }
 
     /// Calls on `loop` until its data connection is back and tracked again.
     private static func retrackAfterReconnect(
