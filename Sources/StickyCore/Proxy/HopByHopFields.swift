@@ -5,17 +5,16 @@
 struct HopByHopFields {
     /// Bit `i`: field `i` is hop-by-hop by its name (the first 64 fields).
     private var marks: UInt64 = 0
-    /// Whether any field is hop-by-hop by its name.
-    private(set) var any = false
     /// Whether a hop-by-hop field comes after the 64th.
     private var beyondMarks = false
+    /// Whether any field is hop-by-hop by its name.
+    var any: Bool { self.marks != 0 || self.beyondMarks }
     /// Whether a `Connection` header lists a name other than `close`, `keep-alive` and `upgrade`: the fields of that
     /// name are hop-by-hop too, which their names alone do not tell.
     var connectionListsOthers = false
 
     /// Field `index` is hop-by-hop by its name.
     mutating func mark(_ index: Int) {
-        self.any = true
         if index < UInt64.bitWidth {
             self.marks |= 1 << UInt64(index)
         } else {
